@@ -1,0 +1,1 @@
+"""Corpus cards (one YAML file per corpus). Shipped inside the wheel as `unibench._cards`."""

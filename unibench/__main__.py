@@ -1,0 +1,3 @@
+from unibench.cli import main
+
+raise SystemExit(main())

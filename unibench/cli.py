@@ -1,0 +1,106 @@
+"""The `unibench` command line.
+
+Each subcommand lives in its own module under `unibench.commands` and is imported only when it runs, so
+`unibench --help` stays instant. A command module provides `HELP` (one line), `add_arguments(parser)` and
+`run(args) -> int`.
+
+Conventions shared by every subcommand: list options take comma-separated values or `all`; commands that read or
+write results take `--results-dir` (default `results/`); `--format json` prints one JSON document on stdout and
+nothing else there; exit 0 done, 1 a check failed, 2 bad input (3 marks a bug in unibench itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# name -> module; the one-line help is read from the table so --help needs no imports.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("unibench.commands.run", "score a model on one or more datasets"),
+    "datasets": ("unibench.commands.datasets", "list the corpus cards and whether each is found"),
+}
+
+
+def _top_help() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: unibench <command> [options]", "",
+             "The evaluation harness for multimodal emotion recognition (MER-UniBench).", "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items()]
+    lines += ["", "Run `unibench <command> --help` for a command's options.",
+              "Exit codes: 0 done, 1 a check failed, 2 bad input."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from unibench import __version__
+    from unibench.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, CheckFailed, UserError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_top_help())
+        return 0
+    if argv[0] == "--version":
+        print(f"unibench {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        from unibench.registry import suggest
+
+        print(f"unibench: error: unknown command '{name}'{suggest(name, COMMANDS)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    module = importlib.import_module(COMMANDS[name][0])
+    parser = argparse.ArgumentParser(prog=f"unibench {name}", description=COMMANDS[name][1])
+    module.add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    try:
+        return int(module.run(args) or 0)
+    except (UserError, CheckFailed) as err:
+        print(f"unibench {name}: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(f"unibench {name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug in unibench: one line, the traceback on request
+        if os.environ.get("UNIBENCH_DEBUG"):
+            raise
+        print(f"unibench {name}: internal error: {type(err).__name__}: {err} "
+              "(set UNIBENCH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+# ---- option helpers shared by the command modules ---------------------------------------------------------------
+
+def add_results_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results-dir", default="results", metavar="DIR",
+                        help="where results are read and written (default: results/)")
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("table", "json"), default="table",
+                        help="json prints one JSON document on stdout and nothing else there")
+
+
+def add_data_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-root", default=None, metavar="DIR",
+                        help="folder holding the upstream '*-process' corpus folders "
+                             "(default: $UNIBENCH_DATA_ROOT)")
+
+
+def split_list(value: str | None, universe: list[str], what: str) -> list[str]:
+    """Parse a comma-separated list option; `all` means the whole universe (in its order)."""
+    from unibench.errors import UserError
+
+    if value is None or value.strip().lower() == "all":
+        return list(universe)
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise UserError(f"--{what} is empty; give comma-separated names or 'all'")
+    return items
+
+
+def print_json(doc) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
