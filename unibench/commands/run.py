@@ -1,0 +1,106 @@
+"""unibench run: score a model's outputs on one or more datasets and write results with provenance."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+
+from unibench.cli import add_data_root, add_format, add_results_dir, print_json, split_list
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--model", required=True, metavar="KIND:ARG",
+                   help="e.g. affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout)")
+    p.add_argument("-M", "--model-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="adapter option, e.g. -M run=RUN_FOLDER_PREFIX")
+    p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
+    p.add_argument("--dataset", default="all", help="comma-separated dataset names or 'all' (the nine MER-UniBench corpora)")
+    add_data_root(p)
+    p.add_argument("--lexicon", default=None, metavar="PATH",
+                   help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
+    p.add_argument("--extractor", default="cache", help="how labels are read from responses (default: cache)")
+    p.add_argument("--checkpoint", default="best", metavar="POLICY",
+                   help="best (per dataset, chosen on test, as the paper does), last, an epoch number, a checkpoint "
+                        "name, or all")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="score a corpus whose test split lacks samples; the result is marked partial and kept apart")
+    add_results_dir(p)
+    add_format(p)
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    from unibench.errors import UserError
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"-M {pair}: expected KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _load_lexicon(arg: str | None):
+    from unibench.errors import UserError
+    from unibench.lexicon.registry import load_lexicon
+
+    if arg is None:
+        raise UserError("--lexicon is required for emotion-wheel metrics: pass the upstream emotion_wheel/ "
+                        "folder (the paper's lexicon) or MER2026's wheel_mapping.npz")
+    return load_lexicon(arg)
+
+
+def run(args) -> int:
+    from unibench.adapters import build_adapter
+    from unibench.datasets import get_card, load_corpus, suite_names
+    from unibench.datasets.loader import data_root
+    from unibench.errors import UserError
+    from unibench.extract import EXTRACTORS
+    from unibench.paths import write_atomic
+    from unibench.report import format_table, summary
+    from unibench.runner import evaluate, result_document, result_path
+
+    adapter = build_adapter(args.model, _options(args.model_arg))
+    name = args.name or adapter.default_name
+    requested_all = args.dataset.strip().lower() == "all"
+    names = split_list(args.dataset, suite_names(), "dataset")
+    cards = [get_card(n) for n in names]  # unknown names fail here, before any work
+    extractor = EXTRACTORS.get(args.extractor)()
+    root = data_root(args.data_root)
+    lexicon = None
+    outcomes, skipped = [], []
+    for card in cards:
+        try:
+            corpus = load_corpus(card, root, allow_partial=args.allow_partial)
+            if lexicon is None and card.task != "sentiment":
+                lexicon = _load_lexicon(args.lexicon)
+            outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name))
+        except UserError as err:
+            if not requested_all:
+                raise
+            skipped.append({"dataset": card.name, "reason": str(err)})
+    if not outcomes:
+        raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
+    if lexicon is None:  # sentiment-only runs record no lexicon
+        from unibench.lexicon.base import Lexicon
+
+        lexicon = Lexicon()
+        lexicon.id, lexicon.version = "none", ""
+    command = "unibench " + shlex.join(sys.argv[1:])
+    written = []
+    for o in outcomes:  # all scored and validated: now write
+        doc = result_document(o, adapter, extractor, lexicon, command)
+        path = result_path(args.results_dir, name, o.card.name, o.corpus.partial)
+        write_atomic(path, json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+        for e in o.entries:
+            e["results_file"] = str(path)
+        written.append(str(path))
+    doc = summary(name, outcomes, skipped, lexicon, extractor, args.checkpoint, suite_names())
+    if args.format == "json":
+        print_json(doc)
+    else:
+        print(format_table(doc))
+    for s in skipped:
+        print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
+    return 0

@@ -1,0 +1,121 @@
+"""Read a corpus's test split from its upstream '*-process' folder into Samples (protocol section 1.3-1.4).
+
+Scoring needs only the label file; subtitles are read when asked for and media paths are recorded, never opened.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+
+from unibench.datasets.cards import DatasetCard
+from unibench.errors import UserError, preview
+from unibench.paths import sha256_file
+from unibench.schema import Corpus, Sample
+from unibench.textlists import string_to_list
+
+
+def data_root(arg: str | None) -> Path | None:
+    root = arg or os.environ.get("UNIBENCH_DATA_ROOT")
+    return Path(root) if root else None
+
+
+def locate(card: DatasetCard, root: str | Path | None) -> Path:
+    """The card's label file under the data root; a UserError naming the expected path when absent."""
+    if card.builtin:
+        from unibench.demo import builtin_root  # packaged corpora materialise on demand
+
+        root = builtin_root()
+    if root is None:
+        raise UserError(f"{card.name}: no data root; pass --data-root DIR (or set UNIBENCH_DATA_ROOT) "
+                        f"pointing at the folder that holds {card.folder}/")
+    folder = Path(root) / card.folder
+    if not folder.is_dir():
+        raise UserError(f"{card.name}: folder not found: {folder} (expected {card.folder}/ under --data-root {root})")
+    label = folder / card.label_file
+    if not label.is_file():
+        raise UserError(f"{card.name}: label file not found: {label}")
+    return label
+
+
+def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
+    from unibench.safe_npz import load_npz
+
+    data = load_npz(path, keys=(card.split,))
+    if card.split not in data:
+        raise UserError(f"{path}: no split '{card.split}' in the label file; is this the right {card.folder}?")
+    corpus = data[card.split]
+    if not isinstance(corpus, dict):
+        raise UserError(f"{path}[{card.split}]: expected a dict name -> {{'emo', 'val'}}")
+    if card.name_filter:
+        keep = re.compile(card.name_filter)
+        corpus = {k: v for k, v in corpus.items() if keep.search(k)}
+    gold = {}
+    for name, rec in corpus.items():
+        try:
+            if card.task == "sentiment":
+                gold[name] = float(rec["val"])
+            else:
+                emo = rec["emo"]
+                gold[name] = card.index_to_label[int(emo)] if card.index_to_label and not isinstance(emo, str) else str(emo)
+        except (KeyError, TypeError, ValueError, IndexError) as err:
+            raise UserError(f"{path}[{card.split}]: sample {name}: bad label record {rec!r} "
+                            f"({type(err).__name__}); expected {{'emo': ..., 'val': ...}}") from None
+    if card.task == "discrete" and card.label_space:
+        odd = {g for g in gold.values() if g not in card.label_space}
+        if odd:
+            raise UserError(f"{path}: labels outside the card's label space: {preview(odd)}")
+    return gold
+
+
+def _csv_gold(card: DatasetCard, path: Path) -> dict[str, tuple[str, ...]]:
+    """name,openset rows; an empty list means ['neutral'] (upstream OVMERDPlus_Dataset)."""
+    gold = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if not {"name", "openset"} <= set(reader.fieldnames or ()):
+            raise UserError(f"{path}: expected columns 'name,openset'")
+        for row in reader:
+            if row["name"] in gold:
+                raise UserError(f"{path}: sample {row['name']} appears twice")
+            words = string_to_list(row["openset"]) or ["neutral"]
+            gold[row["name"]] = tuple(words)
+    return gold
+
+
+def _subtitles(card: DatasetCard, folder: Path) -> dict[str, str]:
+    spec = card.subtitles or {}
+    path = folder / spec.get("file", "")
+    if not spec or not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        col = spec["column"]
+        if col not in (reader.fieldnames or ()):
+            raise UserError(f"{path}: no column '{col}' (the card reads subtitles from it)")
+        return {row["name"]: row[col] for row in reader}
+
+
+def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bool = False,
+                subtitles: bool = False) -> Corpus:
+    label = locate(card, root)
+    gold = _csv_gold(card, label) if label.suffix == ".csv" else _npz_gold(card, label)
+    partial = len(gold) != card.n_test
+    if partial and not allow_partial:
+        raise UserError(f"{card.name}: {label} holds {len(gold)} test samples, the published split has "
+                        f"{card.n_test}; pass --allow-partial to score it anyway (marked partial)")
+    subs = _subtitles(card, label.parent) if subtitles else {}
+    pattern = re.compile(card.cluster_pattern) if card.cluster_pattern else None
+    media_dirs = {k: label.parent / v for k, v in (card.media or {}).items()}
+    samples = []
+    for name, g in gold.items():
+        m = pattern.match(name) if pattern else None
+        samples.append(Sample(
+            id=name, task=card.task, gold=g, subtitle=subs.get(name),
+            media={k: str(d / name) for k, d in media_dirs.items()},
+            cluster=m.group(1) if m else None,
+        ))
+    return Corpus(card=card, samples=tuple(samples), label_path=str(label), label_sha256=sha256_file(label),
+                  partial=partial)

@@ -1,0 +1,9 @@
+"""Extractors turn a model's free-text responses into labels (and a sentiment word for sentiment sets).
+
+Results record the extractor id and version; scores from different extractors never share a column.
+"""
+
+from unibench.registry import Registry
+
+EXTRACTORS = Registry("extractor", entry_point_group="unibench.extractors")
+EXTRACTORS.register("cache", "unibench.extract.cache:CacheExtractor")

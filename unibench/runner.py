@@ -1,0 +1,129 @@
+"""run: corpus -> model outputs (per checkpoint) -> extraction -> scores -> checkpoint selection -> results.
+
+Everything is computed and validated before anything is written, so bad input never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unibench import __version__
+from unibench.errors import UserError, preview
+from unibench.paths import sha256_file, sha256_files
+from unibench.schema import RunSpec
+from unibench.scoring import score_task
+
+PROTOCOL = "mer-unibench"
+
+
+@dataclass
+class DatasetOutcome:
+    card: object
+    corpus: object
+    entries: list[dict]            # one per selected checkpoint
+    all_scores: list[dict]         # every checkpoint considered
+    records: dict[str, list[dict]]
+    spec: RunSpec
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def check_ids(where: str, gold_ids: list[str], got_ids, allow_extra: bool = False) -> int:
+    """Predictions must cover exactly the test samples. Returns how many extra ids were ignored (partial mode)."""
+    gold, got = set(gold_ids), set(got_ids)
+    missing, extra = gold - got, got - gold
+    if missing:
+        raise UserError(f"{where}: predictions miss {len(missing)} of {len(gold)} test samples "
+                        f"({preview(missing)}); re-export the outputs for the whole test split")
+    if extra and not allow_extra:
+        raise UserError(f"{where}: {len(extra)} sample ids are not in the test split ({preview(extra)}); "
+                        "are these outputs for another dataset or split?")
+    return len(extra)
+
+
+def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
+    """Pick checkpoints by policy; returns (selected score entries, the selection label every output shows)."""
+    n = len(scores)
+    if policy == "all":
+        return scores, "all checkpoints"
+    if policy == "best":
+        valid = [s for s in scores if s["score"] is not None]
+        if not valid:
+            raise UserError("no checkpoint produced a score")
+        best = max(valid, key=lambda s: s["score"])  # first of equals in name order, as a stable rule
+        return [best], f"best of {n} on test"
+    if policy == "last":
+        with_epoch = [s for s in scores if s["epoch"] is not None]
+        if not with_epoch:
+            raise UserError("--checkpoint last needs checkpoint_<epoch> names; give a checkpoint name, best or all")
+        return [max(with_epoch, key=lambda s: s["epoch"])], f"last of {n} (highest epoch)"
+    wanted = [s for s in scores if s["checkpoint"] == policy or (policy.isdigit() and s["epoch"] == int(policy))]
+    if not wanted:
+        raise UserError(f"--checkpoint {policy}: no such checkpoint (have: {preview(s['checkpoint'] for s in scores)})")
+    return wanted[:1], f"fixed checkpoint {policy}"
+
+
+def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str) -> DatasetOutcome:
+    checkpoints = adapter.checkpoints(card)
+    samples = list(corpus.samples)
+    scores, per_ckpt_records, files = [], {}, []
+    for ck in checkpoints:
+        ext = extractor.extract(ck, card.task)
+        where = f"{card.name} / {ck.name}"
+        extra = check_ids(where, corpus.ids, ext, allow_extra=corpus.partial)
+        score, records = score_task(card.task, samples, ext, lexicon)
+        score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
+        scores.append(score)
+        per_ckpt_records[ck.name] = records
+        files += [*ck.files, *extractor.source_files(ck, card.task)]
+    chosen, selection = select(scores, policy)
+    records = {}
+    for s in chosen:
+        s["selection"] = selection
+        ck = next(c for c in checkpoints if c.name == s["checkpoint"])
+        responses = adapter.responses(ck)
+        check_ids(f"{card.name} / {ck.name} responses", corpus.ids, responses, allow_extra=corpus.partial)
+        records[ck.name] = [dict(r, response=responses.get(r["id"])) for r in per_ckpt_records[ck.name]]
+    checksums = {str(f): sha256_file(f) for f in files}
+    spec = RunSpec(
+        protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
+        model=model_name, adapter=adapter.kind, predictions_sha256=sha256_files(files) if files else "",
+        extractor=f"{extractor.id}@{extractor.version}", lexicon=f"{lexicon.id}@{lexicon.version}",
+        lexicon_checksum=lexicon.checksum, checkpoint_policy=policy, unibench_version=__version__,
+        partial=corpus.partial,
+    )
+    entries = [dict(dataset=card.name, **s, partial=corpus.partial) for s in chosen]
+    return DatasetOutcome(card, corpus, entries, scores, records, spec, checksums)
+
+
+def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str) -> dict:
+    """The stored results/<model>/<dataset>.json (schema documented in README, 'Results schema')."""
+    return {
+        "schema": "unibench.result/1",
+        "model": {"name": o.spec.model, **adapter.describe()},
+        "dataset": {"name": o.card.name, "version": o.card.version, "title": o.card.title, "task": o.card.task,
+                    "n_test": o.card.n_test, "n_loaded": len(o.corpus.samples), "partial": o.corpus.partial,
+                    "citation": o.card.citation},
+        "protocol": PROTOCOL,
+        "lexicon": lexicon.describe(),
+        "extractor": {"id": extractor.id, "version": extractor.version, "description": extractor.description},
+        "checkpoint_policy": o.spec.checkpoint_policy,
+        "results": o.entries,
+        "checkpoints": o.all_scores,
+        "records": o.records,
+        "provenance": {
+            "unibench_version": __version__,
+            "card_version": o.card.version,
+            "run_spec": o.spec.to_dict(),
+            "run_spec_hash": o.spec.hash(),
+            "checksums": {"label_file": {o.corpus.label_path: o.corpus.label_sha256},
+                          "lexicon": lexicon.checksum, "predictions": o.files},
+            "command": command,
+            "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        },
+    }
+
+
+def result_path(results_dir: str | Path, model_name: str, dataset: str, partial: bool) -> Path:
+    return Path(results_dir) / model_name / (f"{dataset}.partial.json" if partial else f"{dataset}.json")
