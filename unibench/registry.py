@@ -39,6 +39,7 @@ class Registry:
         self._entries: dict[str, Any] = {}
         self._aliases: dict[str, str] = {}
         self._loaded = False
+        self._plugins_loaded = False
 
     def register(self, name: str, entry: Any, aliases: Iterable[str] = ()) -> None:
         self._entries[name] = entry
@@ -46,13 +47,15 @@ class Registry:
         for alias in aliases:
             self._aliases.setdefault(alias.lower(), name)
 
-    def _ensure(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        if self._populate:
-            self._populate(self)
-        if self.entry_point_group:
+    def _ensure(self, plugins: bool = False) -> None:
+        if not self._loaded:
+            self._loaded = True
+            if self._populate:
+                self._populate(self)
+        # Entry points are scanned only when needed (listing, or a name not built in): scanning every installed
+        # distribution's metadata costs more than the rest of a small run.
+        if plugins and not self._plugins_loaded and self.entry_point_group:
+            self._plugins_loaded = True
             from importlib.metadata import entry_points
 
             for ep in entry_points(group=self.entry_point_group):
@@ -60,12 +63,15 @@ class Registry:
                     self.register(ep.name, ep.value)
 
     def names(self) -> list[str]:
-        self._ensure()
+        self._ensure(plugins=True)
         return sorted(self._entries)
 
     def canonical(self, name: str) -> str:
         self._ensure()
         key = self._aliases.get(name.strip().lower())
+        if key is None:
+            self._ensure(plugins=True)
+            key = self._aliases.get(name.strip().lower())
         if key is None:
             choices = list(self._entries) + list(self._aliases)
             raise UserError(f"unknown {self.kind} '{name}'{suggest(name, choices)} "
@@ -73,7 +79,7 @@ class Registry:
         return key
 
     def __contains__(self, name: str) -> bool:
-        self._ensure()
+        self._ensure(plugins=True)
         return name.strip().lower() in self._aliases
 
     def get(self, name: str) -> Any:

@@ -12,7 +12,6 @@ from statistics import fmean
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate, set_prf
 from unibench.schema import Extraction, Sample
-from unibench.textlists import normalise_words
 
 MAIN_METRIC = {"discrete": "hit", "sentiment": "waf", "open_vocab": "ew_f"}
 STANDARD_SENTIMENT = ("positive", "negative", "neutral")
@@ -27,16 +26,19 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
-def _sets(lexicon, word_lists, wheel, level):
-    return [lexicon.map_words(ws, wheel, level) for ws in word_lists]
+def _sets(lexicon, label_strings, level):
+    """Per wheel, the list of per-sample cluster sets."""
+    per_sample = [lexicon.clusters_of(s, level) for s in label_strings]
+    return {w: [c[w] for c in per_sample] for w in lexicon.wheels}
 
 
 def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> tuple[dict, list[dict]]:
-    gold_words = [normalise_words(s.gold) for s in samples]
-    pred_words = [normalise_words(ext[s.id].labels) for s in samples]
+    gold_words = [s.gold for s in samples]
+    pred_words = [ext[s.id].labels for s in samples]
     per_wheel, hits = {}, {}
+    gold_sets, pred_sets = _sets(lexicon, gold_words, "level1"), _sets(lexicon, pred_words, "level1")
     for wheel in lexicon.wheels:
-        g, p = _sets(lexicon, gold_words, wheel, "level1"), _sets(lexicon, pred_words, wheel, "level1")
+        g, p = gold_sets[wheel], pred_sets[wheel]
         h = hit_rate(g, p)
         per_wheel[wheel] = {"score": _pct(h.value), "n": h.n}
         hits[wheel] = [len(gi & pi) if gi else None for gi, pi in zip(g, p)]
@@ -49,14 +51,15 @@ def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -
 
 
 def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> tuple[dict, list[dict]]:
-    gold_words = [normalise_words(list(s.gold)) for s in samples]
-    pred_words = [normalise_words(ext[s.id].labels) for s in samples]
+    gold_words = [", ".join(s.gold) for s in samples]  # as upstream stores OV gold: a comma-joined string
+    pred_words = [ext[s.id].labels for s in samples]
     levels: dict[str, dict] = {}
     per_sample: dict[str, list] = {}
     for level in lexicon.levels:
         per_wheel = {}
+        gold_sets, pred_sets = _sets(lexicon, gold_words, level), _sets(lexicon, pred_words, level)
         for wheel in lexicon.wheels:
-            g, p = _sets(lexicon, gold_words, wheel, level), _sets(lexicon, pred_words, wheel, level)
+            g, p = gold_sets[wheel], pred_sets[wheel]
             m = set_prf(g, p)
             per_wheel[wheel] = {"f": _pct(m.f), "p": _pct(m.precision), "r": _pct(m.recall), "n": m.n}
             if level == "level1":

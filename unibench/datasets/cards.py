@@ -44,7 +44,8 @@ class DatasetCard:
         import yaml
 
         try:
-            raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            raw: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         except (OSError, yaml.YAMLError) as err:
             raise UserError(f"{path}: unreadable dataset card ({type(err).__name__})") from None
         known = set(cls.__dataclass_fields__)
@@ -83,10 +84,11 @@ def get_card(name: str) -> DatasetCard:
     return DATASETS.get(name)
 
 
-def all_cards() -> list[DatasetCard]:
-    return sorted((DATASETS.get(n) for n in DATASETS.names()), key=lambda c: (c.order, c.name))
+def all_cards(plugins: bool = True) -> list[DatasetCard]:
+    DATASETS._ensure(plugins=plugins)
+    return sorted((DATASETS.get(n) for n in sorted(DATASETS._entries)), key=lambda c: (c.order, c.name))
 
 
 def suite_names(suite: str = "mer-unibench") -> list[str]:
     """The datasets of a suite in table order (`all` on the command line means the nine MER-UniBench corpora)."""
-    return [c.name for c in all_cards() if c.suite == suite]
+    return [c.name for c in all_cards(plugins=False) if c.suite == suite]

@@ -108,13 +108,13 @@ def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bo
                         f"{card.n_test}; pass --allow-partial to score it anyway (marked partial)")
     subs = _subtitles(card, label.parent) if subtitles else {}
     pattern = re.compile(card.cluster_pattern) if card.cluster_pattern else None
-    media_dirs = {k: label.parent / v for k, v in (card.media or {}).items()}
+    media_dirs = {k: str(label.parent / v) for k, v in (card.media or {}).items()}
     samples = []
     for name, g in gold.items():
         m = pattern.match(name) if pattern else None
         samples.append(Sample(
             id=name, task=card.task, gold=g, subtitle=subs.get(name),
-            media={k: str(d / name) for k, d in media_dirs.items()},
+            media={k: f"{d}/{name}" for k, d in media_dirs.items()},  # stems: the extension varies by corpus
             cluster=m.group(1) if m else None,
         ))
     return Corpus(card=card, samples=tuple(samples), label_path=str(label), label_sha256=sha256_file(label),
