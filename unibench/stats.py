@@ -1,0 +1,369 @@
+"""Bootstrap confidence intervals and paired model comparison for corpus-level metrics.
+
+Pure functions, numpy only, no I/O. Every metric here is a *corpus* statistic (HIT rate, WAF, set-level F), so we
+resample samples (or whole clusters: dialogue, session, speaker) and recompute the statistic on each resample.
+
+A statistic is any callable ``statistic(idx) -> float`` that scores the sample indices ``idx`` (with repetition).
+The helpers (`mean_statistic`, `f_of_means_statistic`, `weighted_f1_statistic`, `multi_wheel_statistic`, ...) build
+`VectorStatistic` objects that are also such callables, but additionally score a whole block of resamples at once
+from a matrix of per-sample draw counts. `bootstrap_ci` and `paired_difference` use that fast path when every
+statistic involved offers it; both paths consume the same random draws, so they give the same interval up to
+floating-point rounding.
+
+All statistics return fractions in [0, 1]; scaling to the paper's x100 is the caller's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Hashable, Iterator, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Statistic = Callable[[NDArray[np.intp]], float]
+
+# Resamples are drawn and scored in blocks of this many rows, to bound memory (a block of counts is
+# _BLOCK x n float64). It is a constant, so the random stream, and hence the interval, depends only on the seed.
+_BLOCK = 128
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CI:
+    """A bootstrap confidence interval for one statistic. `point` is the statistic on the full sample."""
+
+    low: float
+    high: float
+    point: float
+    n_resamples: int
+    seed: int
+    method: str
+    clustered: bool
+    alpha: float = 0.05
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Paired bootstrap comparison of A and B on the same samples: diff = stat_a - stat_b on the full sample."""
+
+    diff: float
+    low: float
+    high: float
+    p_value: float
+    n_resamples: int = 0
+    seed: int = 0
+    method: str = "paired-percentile"
+    clustered: bool = False
+    alpha: float = 0.05
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Vectorised statistics
+# --------------------------------------------------------------------------------------------------------------
+
+class VectorStatistic:
+    """A statistic over n samples that can score one index vector or a block of resamples given as draw counts.
+
+    Subclasses implement `from_counts(counts)`, where ``counts[b, i]`` is how many times sample i occurs in
+    resample b (shape (B, n), float); it returns the B statistic values. `__call__(idx)` is derived from it.
+    """
+
+    n: int
+
+    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        raise NotImplementedError
+
+    def __call__(self, idx: NDArray[np.intp]) -> float:
+        counts = np.bincount(np.asarray(idx, dtype=np.intp), minlength=self.n).astype(np.float64)
+        return float(self.from_counts(counts[None, :])[0])
+
+
+def _as_mask(mask: ArrayLike | None, n: int) -> NDArray[np.float64]:
+    if mask is None:
+        return np.ones(n)
+    m = np.asarray(mask, dtype=bool)
+    if m.shape != (n,):
+        raise ValueError(f"mask has shape {m.shape}, expected ({n},)")
+    return m.astype(np.float64)
+
+
+def _as_values(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {v.shape}")
+    return v
+
+
+def _masked_mean(counts: NDArray[np.float64], values: NDArray[np.float64],
+                 mask: NDArray[np.float64]) -> NDArray[np.float64]:
+    # Excluded samples get weight 0; NaN in an excluded slot must not leak through 0 * NaN.
+    v = np.where(mask > 0, values, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (counts @ v) / (counts @ mask)  # NaN when a resample holds no scored sample
+
+
+class MeanStatistic(VectorStatistic):
+    """Mean of per-sample values over the scored samples (accuracy, one wheel's HIT rate)."""
+
+    def __init__(self, values: ArrayLike, mask: ArrayLike | None = None):
+        self.values = _as_values(values, "values")
+        self.n = len(self.values)
+        self.mask = _as_mask(mask, self.n)
+
+    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        return _masked_mean(counts, self.values, self.mask)
+
+
+class FOfMeansStatistic(VectorStatistic):
+    """F = 2PR/(P+R) of the mean per-sample precision P and recall R (OV-MERD+ set-level F, one wheel).
+
+    Upstream has no guard for P + R = 0; we return 0 there (as MER2026's code does) so a degenerate resample
+    does not abort the bootstrap. It never occurs on the full sample of a real run.
+    """
+
+    def __init__(self, p: ArrayLike, r: ArrayLike, mask: ArrayLike | None = None):
+        self.p = _as_values(p, "p")
+        self.r = _as_values(r, "r")
+        if self.p.shape != self.r.shape:
+            raise ValueError(f"p and r differ in length: {len(self.p)} vs {len(self.r)}")
+        self.n = len(self.p)
+        self.mask = _as_mask(mask, self.n)
+
+    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        P = _masked_mean(counts, self.p, self.mask)
+        R = _masked_mean(counts, self.r, self.mask)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            F = 2 * P * R / (P + R)
+        return np.where((P + R) == 0, 0.0, F)
+
+
+class WeightedF1Statistic(VectorStatistic):
+    """sklearn's ``f1_score(y_true, y_pred, average='weighted')`` (binary or multiclass).
+
+    Per class c: F1_c = 2 TP_c / (support_c + predicted_c), weighted by support_c. Classes with no support in a
+    resample get weight 0, which matches sklearn's choice of labels (those present in either array).
+    """
+
+    def __init__(self, y_true: ArrayLike, y_pred: ArrayLike):
+        yt, yp = np.asarray(y_true), np.asarray(y_pred)
+        if yt.shape != yp.shape or yt.ndim != 1:
+            raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}")
+        self.n = len(yt)
+        classes = np.union1d(yt, yp)
+        t = (yt[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot gold
+        p = (yp[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot prediction
+        # One (n, 3C) design matrix, so a block of resamples costs a single matrix product.
+        self._design = np.hstack([t * p, t, p])
+        self._c = len(classes)
+
+    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        s = counts @ self._design
+        tp, support, predicted = s[:, : self._c], s[:, self._c: 2 * self._c], s[:, 2 * self._c:]
+        denom = support + predicted
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(denom > 0, 2 * tp / denom, 0.0)
+        return (f1 * support).sum(axis=1) / support.sum(axis=1)
+
+
+class MultiWheelStatistic(VectorStatistic):
+    """Unweighted mean over wheels of per-wheel statistics evaluated on the same resample.
+
+    MER-UniBench HIT = mean over 5 wheels of per-wheel mean hits, and OV F = mean over wheels of F-of-means;
+    each wheel scores its own subset of samples (its mask), but one resample applies to all wheels jointly.
+    """
+
+    def __init__(self, wheels: Sequence[VectorStatistic]):
+        if not wheels:
+            raise ValueError("multi_wheel_statistic needs at least one wheel")
+        sizes = {w.n for w in wheels}
+        if len(sizes) != 1:
+            raise ValueError(f"wheels disagree on the number of samples: {sorted(sizes)}")
+        self.wheels = list(wheels)
+        self.n = sizes.pop()
+
+    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.mean([w.from_counts(counts) for w in self.wheels], axis=0)
+
+
+def mean_statistic(values: ArrayLike, mask: ArrayLike | None = None) -> MeanStatistic:
+    """Mean of per-sample values (e.g. 0/1 correctness) over the samples where `mask` is True (default: all)."""
+    return MeanStatistic(values, mask)
+
+
+def f_of_means_statistic(p: ArrayLike, r: ArrayLike, mask: ArrayLike | None = None) -> FOfMeansStatistic:
+    """F of mean precision and mean recall over the samples where `mask` is True (default: all)."""
+    return FOfMeansStatistic(p, r, mask)
+
+
+def weighted_f1_statistic(y_true: ArrayLike, y_pred: ArrayLike) -> WeightedF1Statistic:
+    """Support-weighted F1, equal to sklearn's f1_score(average='weighted'); binary WAF for sentiment datasets."""
+    return WeightedF1Statistic(y_true, y_pred)
+
+
+def multi_wheel_statistic(wheels: Sequence[VectorStatistic]) -> MultiWheelStatistic:
+    """Mean over wheels of the given per-wheel statistics (build each with its wheel's `mask`)."""
+    return MultiWheelStatistic(wheels)
+
+
+def hit_rate_statistic(hits: ArrayLike, masks: ArrayLike) -> MultiWheelStatistic:
+    """MER-UniBench HIT: `hits` and `masks` of shape (wheels, n); masks[w, i] says sample i is scored on wheel w."""
+    h, m = np.asarray(hits, dtype=np.float64), np.asarray(masks, dtype=bool)
+    if h.shape != m.shape or h.ndim != 2:
+        raise ValueError(f"hits and masks must both be (wheels, n), got {h.shape} and {m.shape}")
+    return MultiWheelStatistic([MeanStatistic(h[w], m[w]) for w in range(h.shape[0])])
+
+
+def ov_f_statistic(p: ArrayLike, r: ArrayLike, masks: ArrayLike) -> MultiWheelStatistic:
+    """OV-MERD+ F: per-sample precision/recall and masks of shape (wheels, n); mean over wheels of F-of-means."""
+    pp, rr, m = np.asarray(p, dtype=np.float64), np.asarray(r, dtype=np.float64), np.asarray(masks, dtype=bool)
+    if not (pp.shape == rr.shape == m.shape) or pp.ndim != 2:
+        raise ValueError(f"p, r and masks must all be (wheels, n), got {pp.shape}, {rr.shape}, {m.shape}")
+    return MultiWheelStatistic([FOfMeansStatistic(pp[w], rr[w], m[w]) for w in range(pp.shape[0])])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Resampling
+# --------------------------------------------------------------------------------------------------------------
+
+class _Resampler:
+    """Draws resamples as blocks of unit draws (samples, or clusters when clustered) from one seeded generator.
+
+    Both the generic path (explicit index vectors) and the vectorised path (count matrices) are derived from the
+    same draws, so they see identical resamples.
+    """
+
+    def __init__(self, n: int, clusters: Sequence[Hashable] | ArrayLike | None):
+        if n <= 0:
+            raise ValueError(f"need at least one sample, got n={n}")
+        self.n = n
+        self.clustered = clusters is not None
+        if clusters is None:
+            self.k = n
+            return
+        labels = np.asarray(clusters)
+        if labels.shape != (n,):
+            raise ValueError(f"clusters has shape {labels.shape}, expected ({n},)")
+        _, self.cluster_of = np.unique(labels, return_inverse=True)
+        self.cluster_of = self.cluster_of.reshape(-1)
+        self.k = int(self.cluster_of.max()) + 1
+        # Members of each cluster as contiguous runs of `order`: cluster c is order[start[c] : start[c] + size[c]].
+        self.order = np.argsort(self.cluster_of, kind="stable")
+        self.size = np.bincount(self.cluster_of, minlength=self.k)
+        self.start = np.concatenate([[0], np.cumsum(self.size)[:-1]])
+
+    def blocks(self, rng: np.random.Generator, n_resamples: int) -> Iterator[NDArray[np.intp]]:
+        """Blocks of shape (rows, k): each row draws k units (samples or clusters) with replacement."""
+        done = 0
+        while done < n_resamples:
+            rows = min(_BLOCK, n_resamples - done)
+            yield rng.integers(0, self.k, size=(rows, self.k))
+            done += rows
+
+    def counts(self, draws: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Per-sample multiplicities (rows, n) for a block of draws."""
+        rows = draws.shape[0]
+        offset = (np.arange(rows) * self.k)[:, None]
+        unit_counts = np.bincount((draws + offset).ravel(), minlength=rows * self.k).reshape(rows, self.k)
+        if self.clustered:
+            unit_counts = unit_counts[:, self.cluster_of]  # every member inherits its cluster's draw count
+        return unit_counts.astype(np.float64)
+
+    def indices(self, draw_row: NDArray[np.intp]) -> NDArray[np.intp]:
+        """The sample indices of one resample; a drawn cluster contributes all its members, once per draw."""
+        if not self.clustered:
+            return draw_row
+        sizes = self.size[draw_row]
+        run_start = np.repeat(self.start[draw_row], sizes)
+        within = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return self.order[run_start + within]
+
+
+def _check_args(n_resamples: int, alpha: float) -> None:
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+
+
+def _check_n(stat: Statistic, n: int) -> None:
+    if isinstance(stat, VectorStatistic) and stat.n != n:
+        raise ValueError(f"statistic was built over {stat.n} samples but n={n}")
+
+
+def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.random.Generator,
+                n_resamples: int) -> NDArray[np.float64]:
+    """Bootstrap replicates, shape (len(stats), n_resamples); all statistics see the same resamples."""
+    out = np.empty((len(stats), n_resamples))
+    vectorised = all(isinstance(s, VectorStatistic) for s in stats)
+    b = 0
+    for draws in resampler.blocks(rng, n_resamples):
+        rows = draws.shape[0]
+        if vectorised:
+            counts = resampler.counts(draws)
+            for j, s in enumerate(stats):
+                out[j, b: b + rows] = s.from_counts(counts)  # type: ignore[union-attr]
+        else:
+            for r in range(rows):
+                idx = resampler.indices(draws[r])
+                for j, s in enumerate(stats):
+                    out[j, b + r] = s(idx)
+        b += rows
+    bad = ~np.isfinite(out)
+    if bad.any():
+        # Typically a resample with no scored sample on some wheel (tiny data, few clusters): refuse rather than
+        # silently narrow the interval.
+        raise ValueError(f"{int(bad.any(axis=0).sum())} of {n_resamples} resamples gave a non-finite statistic; "
+                         "the sample is too small (or too few clusters) for this bootstrap")
+    return out
+
+
+def bootstrap_ci(statistic: Statistic, n: int, *, clusters: Sequence[Hashable] | ArrayLike | None = None,
+                 n_resamples: int = 1000, seed: int = 0, alpha: float = 0.05) -> CI:
+    """Percentile bootstrap interval for a corpus statistic over n samples.
+
+    Each resample draws n sample indices with replacement, or, when `clusters` (one id per sample) is given,
+    draws as many clusters as there are with replacement and keeps every member of each drawn cluster (a cluster
+    drawn twice contributes its samples twice), so within-cluster correlation widens the interval as it should.
+    The interval is the alpha/2 and 1 - alpha/2 quantiles (numpy's default linear interpolation) of the
+    replicates; `point` is the statistic on all n samples. Same seed, same interval.
+    """
+    _check_args(n_resamples, alpha)
+    _check_n(statistic, n)
+    resampler = _Resampler(n, clusters)
+    point = float(statistic(np.arange(n)))
+    reps = _replicates([statistic], resampler, np.random.default_rng(seed), n_resamples)[0]
+    low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return CI(low=float(low), high=float(high), point=point, n_resamples=n_resamples, seed=seed,
+              method="percentile", clustered=resampler.clustered, alpha=alpha)
+
+
+def paired_difference(stat_a: Statistic, stat_b: Statistic, n: int, *,
+                      clusters: Sequence[Hashable] | ArrayLike | None = None, n_resamples: int = 1000,
+                      seed: int = 0, alpha: float = 0.05) -> PairedResult:
+    """Paired bootstrap of stat_a - stat_b: both models are scored on the very same resampled indices.
+
+    * ``diff`` is stat_a - stat_b on the full sample; ``low``/``high`` the percentile interval of the replicate
+      differences d_1..d_B (clustered exactly as in `bootstrap_ci`).
+    * ``p_value`` (two-sided, H0: difference = 0) inverts the bootstrap distribution:
+      ``p = min(1, 2 * min(#{d_b <= 0} + 1, #{d_b >= 0} + 1) / (B + 1))``.
+      The +1 in numerator and denominator counts the observed sample as one more replicate, so p is never 0
+      (smallest attainable value 2 / (B + 1), about 0.002 for B = 1000). Ties at 0 count on both sides, which is
+      conservative: identical models give p = 1.
+    """
+    _check_args(n_resamples, alpha)
+    _check_n(stat_a, n)
+    _check_n(stat_b, n)
+    resampler = _Resampler(n, clusters)
+    everything = np.arange(n)
+    diff = float(stat_a(everything)) - float(stat_b(everything))
+    reps = _replicates([stat_a, stat_b], resampler, np.random.default_rng(seed), n_resamples)
+    d = reps[0] - reps[1]
+    low, high = np.quantile(d, [alpha / 2, 1 - alpha / 2])
+    tail = min(int((d <= 0).sum()), int((d >= 0).sum())) + 1
+    p_value = min(1.0, 2 * tail / (n_resamples + 1))
+    return PairedResult(diff=diff, low=float(low), high=float(high), p_value=p_value, n_resamples=n_resamples,
+                        seed=seed, method="paired-percentile", clustered=resampler.clustered, alpha=alpha)
