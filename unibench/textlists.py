@@ -28,3 +28,22 @@ def string_to_list(value) -> list[str]:
 def normalise_words(value) -> list[str]:
     """string_to_list followed by the scorers' lower().strip() of every word."""
     return [w.lower().strip() for w in string_to_list(value)]
+
+
+_QUOTES = re.compile(r"['\"]")
+
+
+def string_to_list_mer2024(value) -> list[str]:
+    """MER2024 (MER-OV): keep the text between the first '[' and the next ']', split on quotes ONLY, and drop
+    tokens that are empty or a bare comma once stripped. Tokens are not stripped, so "[happy, sad]" is the single
+    token 'happy, sad' and "[\"don't\"]" gives 'don', 't'. '' / None / NaN -> [].
+
+    Raises ValueError when a non-empty value has no '[' (upstream crashes with IndexError there).
+    """
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return []
+    text = str(value)
+    if "[" not in text:
+        raise ValueError(f"not a list string (no '['): {text[:60]!r}")
+    inner = text.split("[")[1].split("]")[0]
+    return [tok for tok in _QUOTES.split(inner) if tok.strip() not in ("", ",")]

@@ -1,0 +1,162 @@
+"""MER2024 MER-OV metric: set precision/recall after GPT synonym grouping (`MER2024/main-ov.py`).
+
+Per sample, a GPT reply grouped the lower-cased union of GT and predicted words into synonym groups, stored as a
+Python-list-of-lists string. Every word maps to the first member of its group; then with G and P the mapped sets,
+precision ("accuracy" upstream) = |G∩P|/|P| and recall = |G∩P|/|G|, both 0 for an empty P. The score is the mean of
+mean precision and mean recall. Only samples that have a grouping reply are scored, as upstream.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from unibench.errors import UserError
+from unibench.safe_npz import load_npy
+from unibench.textlists import string_to_list_mer2024
+
+__all__ = ["GroupingScore", "parse_grouping", "synonym_map", "sample_precision_recall", "score_mer2024_ov",
+           "load_grouping_zip"]
+
+# Shape gate run before ast.literal_eval: a linear scan admitting only brackets (at most two deep), commas,
+# whitespace and quoted strings inside the inner lists, so literal_eval never sees names, calls or numbers.
+_TOKEN = re.compile(r"\s+|[\[\],]" r"|'(?:[^'\\\n]|\\.)*'" r'|"(?:[^"\\\n]|\\.)*"')
+_MAX_REPLY_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class GroupingScore:
+    """precision = upstream "accuracy"; score = mean(precision, recall); n = samples scored."""
+
+    precision: float
+    recall: float
+    score: float
+    n: int
+
+
+def _looks_like_list_of_lists(text: str) -> bool:
+    depth, pos, prev = 0, 0, ""
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            return False
+        tok = m.group()
+        if tok.isspace():
+            pos = m.end()
+            continue
+        if tok == "[":
+            depth += 1
+            if depth > 2:
+                return False
+        elif tok == "]":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif tok[0] in "'\"" and (depth != 2 or prev[:1] in ("'", '"')):
+            return False  # adjacent literals would be concatenated by Python: "['a' 'b']" is not two words
+        pos, prev = m.end(), tok
+    return depth == 0 and text.strip().startswith("[")
+
+
+def parse_grouping(reply: str) -> list[list[str]]:
+    """A stored grouping reply such as "[['joyful', 'happy'], ['sad']]" as a list of lists of strings.
+
+    Raises ValueError unless the reply is exactly a list of lists of string literals.
+    """
+    if not isinstance(reply, str):
+        raise ValueError(f"grouping reply must be a string, got {type(reply).__name__}")
+    if len(reply) > _MAX_REPLY_CHARS or not _looks_like_list_of_lists(reply):
+        raise ValueError(f"grouping reply is not a list of lists of quoted strings: {reply[:80]!r}")
+    try:
+        groups = ast.literal_eval(reply.strip())
+    except (SyntaxError, ValueError, MemoryError, RecursionError):  # e.g. "[[,]]" or "[] []"
+        raise ValueError(f"grouping reply is not a valid Python list: {reply[:80]!r}") from None
+    if not (isinstance(groups, list) and all(isinstance(g, list) and all(isinstance(w, str) for w in g)
+                                             for g in groups)):
+        raise ValueError(f"grouping reply is not a list of lists of strings: {reply[:80]!r}")
+    return groups
+
+
+def synonym_map(groups: list[list[str]]) -> dict[str, str]:
+    """word -> first word of its group. A word listed in several groups takes the LAST group, as upstream
+    (it fills one dict group by group). Words are not lower-cased here: the replies are already lower-case."""
+    mapping: dict[str, str] = {}
+    for group in groups:
+        for word in group:
+            mapping[word] = group[0]
+    return mapping
+
+
+def sample_precision_recall(gt: list[str], pred: list[str], mapping: dict[str, str]) -> tuple[float, float]:
+    """(|G∩P|/|P|, |G∩P|/|G|) after lower-casing and mapping each word to its group head; (0, 0) for empty P.
+
+    Raises ValueError for an empty GT with a non-empty P (upstream would divide by zero)."""
+    g = {mapping.get(w.lower(), w.lower()) for w in gt}
+    p = {mapping.get(w.lower(), w.lower()) for w in pred}
+    if not p:
+        return 0.0, 0.0
+    if not g:
+        raise ValueError("empty ground-truth list")
+    hits = len(g & p)
+    return hits / len(p), hits / len(g)
+
+
+def score_mer2024_ov(gt: dict[str, str], pred: dict[str, str], replies: dict[str, str]) -> GroupingScore:
+    """MER2024 MER-OV score over the names in `replies`.
+
+    gt, pred: name -> raw openset string (e.g. "['happy', 'sad']"), parsed with the MER2024 quote-only splitter.
+    replies: name -> stored grouping reply. A name with a reply but no GT or prediction raises ValueError naming it.
+    """
+    precisions, recalls = [], []
+    for name, reply in replies.items():
+        if name not in gt or name not in pred:
+            side = "ground truth" if name not in gt else "predictions"
+            raise ValueError(f"sample {name}: has a grouping reply but no entry in the {side}")
+        try:
+            mapping = synonym_map(parse_grouping(reply))
+            p, r = sample_precision_recall(string_to_list_mer2024(gt[name]), string_to_list_mer2024(pred[name]),
+                                           mapping)
+        except ValueError as err:
+            raise ValueError(f"sample {name}: {err}") from None
+        precisions.append(p)
+        recalls.append(r)
+    if not precisions:
+        raise ValueError("no sample to score (no grouping replies)")
+    # np.mean, like upstream, so the float summation (pairwise) matches to the last bit
+    prec, rec = float(np.mean(precisions)), float(np.mean(recalls))
+    return GroupingScore(prec, rec, float(np.mean([prec, rec])), len(precisions))
+
+
+def load_grouping_zip(path: str | Path) -> dict[str, str]:
+    """name -> reply string from a zip of `openset-synonym/<name>.npy` members (the shipped `openset-synonym.zip`),
+    each read through the restricted npy loader. Raises UserError for an unreadable zip or a non-string member."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    out: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if info.is_dir() or not info.filename.endswith(".npy"):
+                    continue
+                parent, _, base = info.filename.rpartition("/")
+                if parent.rpartition("/")[2] != "openset-synonym":
+                    continue
+                where = f"{path}[{info.filename}]"
+                value = load_npy(zf.read(info), where)
+                if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "UO":
+                    value = value.item()
+                if not isinstance(value, str):
+                    raise UserError(f"{where}: expected a string grouping reply, got {type(value).__name__}; "
+                                    "regenerate this member with np.save(path, reply_string)")
+                out[base[:-4]] = value
+    except zipfile.BadZipFile as err:
+        raise UserError(f"{path}: not a readable zip ({err}); re-download openset-synonym.zip") from None
+    if not out:
+        raise UserError(f"{path}: no openset-synonym/<name>.npy members; check the archive layout")
+    return out

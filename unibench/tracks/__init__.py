@@ -1,0 +1,1 @@
+"""Challenge-track helpers: submission parsing and validation."""
