@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from unibench.metrics.sentiment import accuracy, binary_sentiment, polarity, weighted_f1
+from unibench.metrics.classify import accuracy, weighted_f1
+from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate, set_prf
 
 F = frozenset
