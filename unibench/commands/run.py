@@ -41,14 +41,19 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _load_lexicon(arg: str | None):
+def _load_lexicon(arg: str | None, cards):
+    """The run's lexicon, recorded on every result of the run (sentiment sets use none)."""
     from unibench.errors import UserError
+    from unibench.lexicon.base import NoLexicon
     from unibench.lexicon.registry import load_lexicon
 
-    if arg is None:
-        raise UserError("--lexicon is required for emotion-wheel metrics: pass the upstream emotion_wheel/ "
-                        "folder (the paper's lexicon) or MER2026's wheel_mapping.npz")
-    return load_lexicon(arg)
+    if arg is not None:
+        return load_lexicon(arg)
+    needs = [c.name for c in cards if c.task != "sentiment"]
+    if needs:
+        raise UserError(f"--lexicon is required for the emotion-wheel metrics of {', '.join(needs)}: pass the "
+                        "upstream emotion_wheel/ folder (the paper's lexicon) or MER2026's wheel_mapping.npz")
+    return NoLexicon()
 
 
 def run(args) -> int:
@@ -68,13 +73,11 @@ def run(args) -> int:
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
     extractor = EXTRACTORS.get(args.extractor)()
     root = data_root(args.data_root)
-    lexicon = None
+    lexicon = _load_lexicon(args.lexicon, cards)
     outcomes, skipped = [], []
     for card in cards:
         try:
             corpus = load_corpus(card, root, allow_partial=args.allow_partial)
-            if lexicon is None and card.task != "sentiment":
-                lexicon = _load_lexicon(args.lexicon)
             outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name))
         except UserError as err:
             if not requested_all:
@@ -82,11 +85,6 @@ def run(args) -> int:
             skipped.append({"dataset": card.name, "reason": str(err)})
     if not outcomes:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
-    if lexicon is None:  # sentiment-only runs record no lexicon
-        from unibench.lexicon.base import Lexicon
-
-        lexicon = Lexicon()
-        lexicon.id, lexicon.version = "none", ""
     command = "unibench " + shlex.join(sys.argv[1:])
     written = []
     for o in outcomes:  # all scored and validated: now write
