@@ -13,7 +13,7 @@ from unibench import __version__
 from unibench.errors import UserError, preview
 from unibench.paths import sha256_file, sha256_files
 from unibench.schema import RunSpec
-from unibench.scoring import score_task
+from unibench.scoring import records as make_records, score_task
 
 PROTOCOL = "mer-unibench"
 
@@ -67,15 +67,15 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
 def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str) -> DatasetOutcome:
     checkpoints = adapter.checkpoints(card)
     samples = list(corpus.samples)
-    scores, per_ckpt_records, files = [], {}, []
+    scores, scored, files = [], {}, []
     for ck in checkpoints:
         ext = extractor.extract(ck, card.task)
         where = f"{card.name} / {ck.name}"
         extra = check_ids(where, corpus.ids, ext, allow_extra=corpus.partial)
-        score, records = score_task(card.task, samples, ext, lexicon)
-        score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
-        scores.append(score)
-        per_ckpt_records[ck.name] = records
+        result = score_task(card.task, samples, ext, lexicon)
+        result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
+        scores.append(result.score)
+        scored[ck.name] = (ext, result)
         files += [*ck.files, *extractor.source_files(ck, card.task)]
     chosen, selection = select(scores, policy)
     records = {}
@@ -84,7 +84,9 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
         ck = next(c for c in checkpoints if c.name == s["checkpoint"])
         responses = adapter.responses(ck)
         check_ids(f"{card.name} / {ck.name} responses", corpus.ids, responses, allow_extra=corpus.partial)
-        records[ck.name] = [dict(r, response=responses.get(r["id"])) for r in per_ckpt_records[ck.name]]
+        ext, result = scored[ck.name]
+        rows = make_records(card.task, samples, ext, result, lexicon.wheels)
+        records[ck.name] = [dict(r, response=responses.get(r["id"])) for r in rows]
     checksums = {str(f): sha256_file(f) for f in files}
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,

@@ -1,20 +1,30 @@
 """Score one checkpoint's extractions against a corpus: the MER-UniBench metric of each task kind.
 
-Turns gold labels and extracted label strings into cluster sets through the lexicon (upstream normalisation:
-string_to_list, then lower().strip() per word), calls the pure metrics, and keeps per-sample records (what each
-sample contributed) so intervals and audits can be computed later without re-running anything.
+Gold labels and extracted label strings become cluster sets through the lexicon (upstream normalisation:
+string_to_list, then lower().strip() per word); the pure metrics do the arithmetic. Each scorer returns the score
+entry and per-sample arrays; `records()` turns those into per-sample rows (what each sample contributed) only for
+the checkpoints that are kept, so intervals and audits need no re-run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from statistics import fmean
 
+import numpy as np
+
 from unibench.metrics.sentiment import binary_sentiment, polarity
-from unibench.metrics.wheel import hit_rate, set_prf
+from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
 from unibench.schema import Extraction, Sample
 
 MAIN_METRIC = {"discrete": "hit", "sentiment": "waf", "open_vocab": "ew_f"}
 STANDARD_SENTIMENT = ("positive", "negative", "neutral")
+
+
+@dataclass
+class Scored:
+    score: dict
+    arrays: dict = field(default_factory=dict)  # per-sample values, (wheels, n) arrays or (n,) for sentiment
 
 
 def _pct(x: float | None) -> float | None:
@@ -26,76 +36,81 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
-def _sets(lexicon, label_strings, level):
-    """Per wheel, the list of per-sample cluster sets."""
-    per_sample = [lexicon.clusters_of(s, level) for s in label_strings]
-    return {w: [c[w] for c in per_sample] for w in lexicon.wheels}
+def _gold_strings(samples: list[Sample]) -> list[str]:
+    # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
+    return [s.gold if isinstance(s.gold, str) else ", ".join(s.gold) for s in samples]
 
 
-def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> tuple[dict, list[dict]]:
-    gold_words = [s.gold for s in samples]
-    pred_words = [ext[s.id].labels for s in samples]
-    per_wheel, hits = {}, {}
-    gold_sets, pred_sets = _sets(lexicon, gold_words, "level1"), _sets(lexicon, pred_words, "level1")
-    for wheel in lexicon.wheels:
-        g, p = gold_sets[wheel], pred_sets[wheel]
-        h = hit_rate(g, p)
+def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
+    inter, n_gold, _ = lexicon.encoder("level1").counts(_gold_strings(samples), [ext[s.id].labels for s in samples])
+    per_wheel = {}
+    for i, wheel in enumerate(lexicon.wheels):
+        h = hit_rate_counts(inter[:, i], n_gold[:, i])
         per_wheel[wheel] = {"score": _pct(h.value), "n": h.n}
-        hits[wheel] = [len(gi & pi) if gi else None for gi, pi in zip(g, p)]
-    records = [{"id": s.id, "gold": s.gold, "pred": ext[s.id].labels,
-                "hit": {w: hits[w][i] for w in lexicon.wheels}} for i, s in enumerate(samples)]
-    n_any = sum(1 for r in records if any(v is not None for v in r["hit"].values()))
-    score = {"metric": "hit", "score": _mean(v["score"] for v in per_wheel.values()), "n": n_any,
-             "n_total": len(samples), "per_wheel": per_wheel, "secondary": {}}
-    return score, records
+    hits = np.where(n_gold > 0, inter, -1).T  # (wheels, n); -1 = not scored on that wheel
+    score = {"metric": "hit", "score": _mean(v["score"] for v in per_wheel.values()),
+             "n": int((n_gold > 0).any(axis=1).sum()), "n_total": len(samples), "per_wheel": per_wheel,
+             "secondary": {}}
+    return Scored(score, {"hit": hits})
 
 
-def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> tuple[dict, list[dict]]:
-    gold_words = [", ".join(s.gold) for s in samples]  # as upstream stores OV gold: a comma-joined string
-    pred_words = [ext[s.id].labels for s in samples]
-    levels: dict[str, dict] = {}
-    per_sample: dict[str, list] = {}
+def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
+    gold, pred = _gold_strings(samples), [ext[s.id].labels for s in samples]
+    levels, arrays = {}, {}
     for level in lexicon.levels:
+        inter, n_gold, n_pred = lexicon.encoder(level).counts(gold, pred)
         per_wheel = {}
-        gold_sets, pred_sets = _sets(lexicon, gold_words, level), _sets(lexicon, pred_words, level)
-        for wheel in lexicon.wheels:
-            g, p = gold_sets[wheel], pred_sets[wheel]
-            m = set_prf(g, p)
+        for i, wheel in enumerate(lexicon.wheels):
+            m = set_prf_counts(inter[:, i], n_gold[:, i], n_pred[:, i])
             per_wheel[wheel] = {"f": _pct(m.f), "p": _pct(m.precision), "r": _pct(m.recall), "n": m.n}
-            if level == "level1":
-                per_sample[wheel] = [None if not gi else ((len(gi & pi) / len(pi), len(gi & pi) / len(gi)) if pi
-                                                          else (0.0, 0.0)) for gi, pi in zip(g, p)]
         levels[level] = per_wheel
+        if level == "level1":
+            arrays["p"], arrays["r"] = (a.T for a in per_sample_pr(inter, n_gold, n_pred))
+            arrays["scored"] = (n_gold > 0).T
     l1 = levels["level1"]
     secondary = {"ew_p": _mean(v["p"] for v in l1.values()), "ew_r": _mean(v["r"] for v in l1.values())}
     if "level2" in levels:
         l2 = levels["level2"]
         secondary.update({"ew_f_l2": _mean(v["f"] for v in l2.values()), "ew_p_l2": _mean(v["p"] for v in l2.values()),
                           "ew_r_l2": _mean(v["r"] for v in l2.values())})
-    records = [{"id": s.id, "gold": list(s.gold), "pred": ext[s.id].labels,
-                "pr": {w: per_sample[w][i] for w in lexicon.wheels}} for i, s in enumerate(samples)]
-    n_any = sum(1 for r in records if any(v is not None for v in r["pr"].values()))
-    score = {"metric": "ew_f", "score": _mean(v["f"] for v in l1.values()), "n": n_any, "n_total": len(samples),
-             "per_wheel": l1, "secondary": secondary,
-             **({"per_wheel_level2": levels["level2"]} if "level2" in levels else {})}
-    return score, records
+    score = {"metric": "ew_f", "score": _mean(v["f"] for v in l1.values()),
+             "n": int(arrays["scored"].any(axis=0).sum()), "n_total": len(samples), "per_wheel": l1,
+             "secondary": secondary, **({"per_wheel_level2": levels["level2"]} if "level2" in levels else {})}
+    return Scored(score, arrays)
 
 
-def score_sentiment(samples: list[Sample], ext: dict[str, Extraction], lexicon=None) -> tuple[dict, list[dict]]:
+def score_sentiment(samples: list[Sample], ext: dict[str, Extraction], lexicon=None) -> Scored:
     words = [ext[s.id].sentiment or "" for s in samples]
-    pol = [polarity(w) for w in words]
+    pol = np.array([polarity(w) for w in words], dtype=np.int8)
     m = binary_sentiment([s.gold for s in samples], pol)
     nonstandard = sum(1 for s, w in zip(samples, words) if s.gold != 0 and w not in STANDARD_SENTIMENT)
-    records = [{"id": s.id, "gold": s.gold, "pred": ext[s.id].labels, "sentiment": w, "polarity": p}
-               for s, w, p in zip(samples, words, pol)]
     score = {"metric": "waf", "score": _pct(m.waf), "n": m.n, "n_total": len(samples), "per_wheel": {},
              "secondary": {"acc": _pct(m.acc), "n_zero_gold_dropped": m.n_zero_gold,
                            "n_nonstandard_sentiment": nonstandard}}
-    return score, records
+    return Scored(score, {"polarity": pol})
 
 
 SCORERS = {"discrete": score_discrete, "sentiment": score_sentiment, "open_vocab": score_open_vocab}
 
 
-def score_task(task: str, samples: list[Sample], ext: dict[str, Extraction], lexicon) -> tuple[dict, list[dict]]:
+def score_task(task: str, samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
     return SCORERS[task](samples, ext, lexicon)
+
+
+def records(task: str, samples: list[Sample], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
+    """Per-sample rows: id, gold, the extracted labels, and what the sample contributed to each wheel."""
+    a = scored.arrays
+    rows = []
+    for i, s in enumerate(samples):
+        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": ext[s.id].labels}
+        if task == "discrete":
+            row["hit"] = {w: (None if a["hit"][k, i] < 0 else int(a["hit"][k, i])) for k, w in enumerate(wheels)}
+        elif task == "open_vocab":
+            row["pr"] = {w: ([float(a["p"][k, i]), float(a["r"][k, i])] if a["scored"][k, i] else None)
+                         for k, w in enumerate(wheels)}
+        else:
+            row["sentiment"], row["polarity"] = ext[s.id].sentiment, int(a["polarity"][i])
+        if s.cluster is not None:
+            row["cluster"] = s.cluster
+        rows.append(row)
+    return rows

@@ -33,18 +33,14 @@ class Lexicon:
                 out.add(c)
         return frozenset(out)
 
-    def clusters_of(self, labels: str, level: str) -> dict[str, frozenset[str]]:
-        """Clusters of a label-list string on every wheel (upstream normalisation), memoised per string: model
-        outputs and gold labels repeat a lot, and the same strings are scored under every checkpoint."""
-        memo = self.__dict__.setdefault("_string_memo", {})
-        key = (labels, level)
-        got = memo.get(key)
-        if got is None:
-            from unibench.textlists import normalise_words
+    def encoder(self, level: str):
+        """The (memoising) packed-bitmask encoder of label strings at a level, one per lexicon and level."""
+        cache = self.__dict__.setdefault("_encoders", {})
+        if level not in cache:
+            from unibench.lexicon.encode import ClusterEncoder
 
-            words = normalise_words(labels)
-            got = memo[key] = {w: self.map_words(words, w, level) for w in self.wheels}
-        return got
+            cache[level] = ClusterEncoder(self, level)
+        return cache[level]
 
     def describe(self) -> dict:
         return {"id": self.id, "version": self.version, "checksum": self.checksum}

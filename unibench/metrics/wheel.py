@@ -1,7 +1,8 @@
-"""Emotion-wheel metrics on already-mapped cluster sets (protocol sections 4.2 and 4.4).
+"""Emotion-wheel metrics (protocol sections 4.2 and 4.4), on per-sample set sizes for ONE wheel at one level.
 
-Inputs are per-sample sets of cluster names, one gold set and one predicted set per sample, for ONE wheel at one
-level. Samples whose gold set is empty (e.g. 'neutral', or a label that is on no wheel) are not scored, as upstream.
+The arithmetic needs only, per sample, |G| (gold clusters), |P| (predicted clusters) and |G ∩ P|; the `*_counts`
+functions take those as integer arrays (fast, used by the scorer), and `hit_rate` / `set_prf` take the sets
+themselves. Samples with |G| = 0 (e.g. 'neutral', or a label on no wheel) are not scored, as upstream.
 Values are fractions in [0, 1]; callers scale to x100.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -25,44 +28,56 @@ class SetPRF:
     n: int
 
 
-def hit_rate(gold: Sequence[frozenset], pred: Sequence[frozenset]) -> HitRate:
-    """Mean of |P ∩ G| over samples with non-empty G (AffectGPT's `calculate_openset_onehot_hitrate`).
+def _counts(gold: Sequence[frozenset], pred: Sequence[frozenset]):
+    if len(gold) != len(pred):
+        raise ValueError("gold and pred must have the same length")
+    inter = np.array([len(g & p) for g, p in zip(gold, pred)], dtype=np.int64)
+    return inter, np.array([len(g) for g in gold], dtype=np.int64), np.array([len(p) for p in pred], dtype=np.int64)
 
-    With one gold cluster per sample this is the share of samples whose gold cluster is among the predicted ones;
-    extra predicted clusters are not penalised.
+
+def hit_rate_counts(inter: np.ndarray, n_gold: np.ndarray) -> HitRate:
+    """Mean of |P ∩ G| over samples with |G| > 0 (AffectGPT's `calculate_openset_onehot_hitrate`)."""
+    scored = n_gold > 0
+    n = int(scored.sum())
+    return HitRate(float(inter[scored].mean()) if n else None, n)
+
+
+def per_sample_pr(inter: np.ndarray, n_gold: np.ndarray, n_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample precision |G∩P|/|P| (0 when P is empty) and recall |G∩P|/|G| (NaN where G is empty)."""
+    inter, n_gold, n_pred = (np.asarray(a, dtype=float) for a in (inter, n_gold, n_pred))
+    p = np.divide(inter, n_pred, out=np.zeros_like(inter), where=n_pred > 0)
+    r = np.divide(inter, n_gold, out=np.full_like(inter, np.nan), where=n_gold > 0)
+    return np.where(n_gold > 0, p, np.nan), r
+
+
+def set_prf_counts(inter: np.ndarray, n_gold: np.ndarray, n_pred: np.ndarray) -> SetPRF:
+    """Set precision/recall averaged over samples with |G| > 0, and F = 2PR/(P+R) of the AVERAGES
+    (AffectGPT's `calculate_openset_overlap_rate` + `wheel_metric_calculation`; not the mean of per-sample F).
+    An empty prediction scores P = R = 0 for that sample. When P + R = 0 upstream divides by zero (NaN); here F = 0.
+    """
+    scored = np.asarray(n_gold) > 0
+    n = int(scored.sum())
+    if not n:
+        return SetPRF(None, None, None, 0)
+    p, r = per_sample_pr(inter, n_gold, n_pred)
+    P, R = float(p[scored].mean()), float(r[scored].mean())
+    return SetPRF(P, R, 2 * P * R / (P + R) if P + R > 0 else 0.0, n)
+
+
+def hit_rate(gold: Sequence[frozenset], pred: Sequence[frozenset]) -> HitRate:
+    """Hit rate from the sets themselves; extra predicted clusters are not penalised.
 
     >>> hit_rate([frozenset({"sad"}), frozenset(), frozenset({"mad"})], [frozenset({"sad", "mad"}), frozenset({"x"}), frozenset()])
     HitRate(value=0.5, n=2)
     """
-    if len(gold) != len(pred):
-        raise ValueError("gold and pred must have the same length")
-    hits = [len(g & p) for g, p in zip(gold, pred) if g]
-    return HitRate(sum(hits) / len(hits) if hits else None, len(hits))
+    inter, n_gold, _ = _counts(gold, pred)
+    return hit_rate_counts(inter, n_gold)
 
 
 def set_prf(gold: Sequence[frozenset], pred: Sequence[frozenset]) -> SetPRF:
-    """Set precision/recall averaged over samples with non-empty G, and F = 2PR/(P+R) of the AVERAGES
-    (AffectGPT's `calculate_openset_overlap_rate` + `wheel_metric_calculation`; not the mean of per-sample F).
-
-    An empty prediction scores P = R = 0 for that sample. When P + R = 0 upstream divides by zero (NaN); here F = 0.
+    """Set P/R/F from the sets themselves.
 
     >>> set_prf([frozenset({"a", "b"})], [frozenset({"a", "c", "d"})])
     SetPRF(precision=0.3333333333333333, recall=0.5, f=0.4, n=1)
     """
-    if len(gold) != len(pred):
-        raise ValueError("gold and pred must have the same length")
-    ps, rs = [], []
-    for g, p in zip(gold, pred):
-        if not g:
-            continue
-        if not p:
-            ps.append(0.0)
-            rs.append(0.0)
-        else:
-            inter = len(g & p)
-            ps.append(inter / len(p))
-            rs.append(inter / len(g))
-    if not ps:
-        return SetPRF(None, None, None, 0)
-    P, R = sum(ps) / len(ps), sum(rs) / len(rs)
-    return SetPRF(P, R, 2 * P * R / (P + R) if P + R > 0 else 0.0, len(ps))
+    return set_prf_counts(*_counts(gold, pred))
