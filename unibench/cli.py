@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, CheckFailed) as err:
         print(f"unibench {name}: error: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:  # e.g. `unibench datasets | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"unibench {name}: interrupted", file=sys.stderr)
         return 130

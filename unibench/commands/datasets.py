@@ -29,9 +29,9 @@ def run(args) -> int:
         print_json({"data_root": str(root) if root else None, "datasets": rows})
         return 0
     w = max(len(r["name"]) for r in rows)
-    print(f"data root: {root or '(none: pass --data-root or set UNIBENCH_DATA_ROOT)'}")
+    print(f"data root: {root or '(none: pass --data-root DIR or set UNIBENCH_DATA_ROOT)'}")
     for r in rows:
         mark = "found  " if r["found"] else "missing"
         print(f"  {r['name'].ljust(w)}  v{r['version']}  {r['task']:<10} {r['metric']:<5} n={r['n_test']:<5} "
-              f"{mark}  {r['title']} [{r['suite']}]" + ("" if r["found"] else f"  ({r['where']})"))
+              f"{mark}  {r['title']} [{r['suite']}]" + ("" if r["found"] or root is None else f"  ({r['where']})"))
     return 0

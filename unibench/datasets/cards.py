@@ -62,13 +62,8 @@ class DatasetCard:
 
 
 def cards_dir() -> Path:
-    """The source checkout's datasets_registry/ when present, else the copy shipped in the wheel."""
-    here = Path(__file__).resolve().parents[2] / "datasets_registry"
-    if here.is_dir():
-        return here
-    from importlib.resources import files
-
-    return Path(str(files("unibench._cards")))
+    """datasets_registry/ (the package's `_cards` is a symlink to it, so the wheel ships the cards)."""
+    return Path(__file__).resolve().parents[1] / "_cards"
 
 
 def _populate(reg: Registry) -> None:

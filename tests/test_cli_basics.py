@@ -1,0 +1,34 @@
+import json
+import subprocess
+import sys
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = ("import sys; from unibench.cli import main; main(['--help']); "
+            "heavy = [m for m in ('numpy', 'yaml', 'openpyxl', 'torch', 'openai', 'pandas') if m in sys.modules]; "
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out and "run" in out and "Exit codes" in out
+
+
+def test_unknown_command_suggests(cli):
+    code, out, err = cli("rnu")
+    assert code == 2 and "did you mean 'run'" in err
+
+
+def test_datasets_json_lists_the_nine_and_their_aliases(cli, tmp_path):
+    code, out, err = cli("datasets", "--data-root", tmp_path, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    names = [d["name"] for d in doc["datasets"] if d["suite"] == "mer-unibench"]
+    assert names == ["mer2023", "mer2024", "meld", "iemocap", "mosi", "mosei", "sims", "simsv2", "ovmerdplus"]
+    by = {d["name"]: d for d in doc["datasets"]}
+    assert "iemocapfour" in by["iemocap"]["aliases"] and "cmumosi" in [a.lower() for a in by["mosi"]["aliases"]]
+    assert not any(d["found"] for d in doc["datasets"])
+    assert {d["n_test"] for d in doc["datasets"] if d["name"] == "meld"} == {2610}
+
+
+def test_upstream_keys_resolve(cli):
+    from unibench.datasets import get_card
+
+    assert get_card("IEMOCAPFour").name == "iemocap" and get_card("cmumosei").name == "mosei"
