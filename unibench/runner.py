@@ -68,9 +68,13 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
     checkpoints = adapter.checkpoints(card)
     samples = list(corpus.samples)
     scores, scored, files = [], {}, []
+    outputs: dict[str, dict] = {}
     for ck in checkpoints:
-        ext = extractor.extract(ck, card.task)
         where = f"{card.name} / {ck.name}"
+        if extractor.needs_outputs:
+            outputs[ck.name] = adapter.outputs(ck, samples)
+            check_ids(f"{where} outputs", corpus.ids, outputs[ck.name], allow_extra=corpus.partial)
+        ext = extractor.extract(ck, card.task, outputs.get(ck.name))
         extra = check_ids(where, corpus.ids, ext, allow_extra=corpus.partial)
         result = score_task(card.task, samples, ext, lexicon)
         result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
@@ -82,11 +86,13 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
     for s in chosen:
         s["selection"] = selection
         ck = next(c for c in checkpoints if c.name == s["checkpoint"])
-        responses = adapter.responses(ck)
-        check_ids(f"{card.name} / {ck.name} responses", corpus.ids, responses, allow_extra=corpus.partial)
+        if ck.name not in outputs:
+            outputs[ck.name] = adapter.outputs(ck, samples)
+            check_ids(f"{card.name} / {ck.name} outputs", corpus.ids, outputs[ck.name], allow_extra=corpus.partial)
         ext, result = scored[ck.name]
         rows = make_records(card.task, samples, ext, result, lexicon.wheels)
-        records[ck.name] = [dict(r, response=responses.get(r["id"])) for r in rows]
+        out = outputs[ck.name]
+        records[ck.name] = [dict(r, response=out[r["id"]].text) for r in rows]
     checksums = {str(f): sha256_file(f) for f in files}
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,

@@ -38,6 +38,25 @@ class Corpus:
 
 
 @dataclass(frozen=True)
+class Response:
+    """What a model gave for one sample: free text (MLLMs) and/or a structured prediction (classifiers).
+
+    Exactly what the adapter read or received; `error` is set (and counted, never dropped) when the call failed.
+    """
+
+    text: str | None = None
+    label: str | None = None                       # one class label
+    labels: tuple[str, ...] | None = None          # a list of emotion words
+    valence: float | None = None                   # a sentiment score (sign = polarity)
+    probs: Mapping[str, float] | None = None       # class probabilities keyed by label
+    error: str | None = None
+
+    @property
+    def structured(self) -> bool:
+        return any(v is not None for v in (self.label, self.labels, self.valence, self.probs))
+
+
+@dataclass(frozen=True)
 class Extraction:
     """What an extractor turned one model response into: a label-list string (as upstream caches hold it) and, for
     sentiment sets, a sentiment word."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from unibench.adapters.base import Checkpoint, ModelAdapter
 from unibench.errors import UserError, preview
 from unibench.safe_npz import load_npz
+from unibench.schema import Response
 
 
 def _checkpoint_files(folder: Path) -> list[Path]:
@@ -65,10 +66,10 @@ class AffectGPTNpz(ModelAdapter):
                             "'openset'/'sentiment')")
         return [Checkpoint(name=p.stem, path=p, files=(p,)) for p in files]
 
-    def responses(self, checkpoint: Checkpoint) -> dict[str, str]:
+    def outputs(self, checkpoint: Checkpoint, samples=None) -> dict[str, Response]:
         data = load_npz(checkpoint.path, keys=("name2reason",))
         got = data.get("name2reason")
         if not isinstance(got, dict):
             raise UserError(f"{checkpoint.path}: no 'name2reason' dict (sample -> response text); "
                             "is this an AffectGPT-layout output file?")
-        return {str(k): str(v) for k, v in got.items()}
+        return {str(k): Response(text=str(v)) for k, v in got.items()}

@@ -30,7 +30,12 @@ class Checkpoint:
 
 
 class ModelAdapter:
-    """Subclasses set `kind` and implement `checkpoints(card)` and `responses(checkpoint)`."""
+    """A model's outputs on a dataset.
+
+    Subclasses set `kind` and implement `checkpoints(card)` (one or more sets of outputs: training checkpoints,
+    prompt variants, or a single live run) and `outputs(checkpoint, samples)` (sample id -> Response). Saved-output
+    adapters may ignore `samples`; live adapters generate for them.
+    """
 
     kind: str = ""
 
@@ -48,8 +53,8 @@ class ModelAdapter:
     def checkpoints(self, card) -> list[Checkpoint]:
         raise NotImplementedError
 
-    def responses(self, checkpoint: Checkpoint) -> dict[str, str]:
-        """Raw response text per sample id."""
+    def outputs(self, checkpoint: Checkpoint, samples) -> dict:
+        """Sample id -> unibench.schema.Response."""
         raise NotImplementedError
 
 

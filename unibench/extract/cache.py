@@ -29,7 +29,12 @@ def read_pairs(path: Path) -> dict[str, str]:
 
 
 class CacheExtractor:
+    """Extractors implement `extract(checkpoint, task, outputs)` -> {sample id: Extraction}; `needs_outputs` says
+    whether the model's outputs must be produced first (the cache reads files beside the checkpoint instead), and
+    `source_files(checkpoint, task)` lists files read, for provenance checksums."""
+
     id = "cache"
+    needs_outputs = False
     version = "1"
     description = "upstream cached Qwen2.5-7B-Instruct extractions (-openset.npz, -openset-sentiment.npz)"
 
@@ -49,7 +54,7 @@ class CacheExtractor:
 
     source_files = cache_files  # what the numbers were read from, for provenance checksums
 
-    def extract(self, checkpoint, task: str, responses: dict[str, str] | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
         files = self.cache_files(checkpoint, task)
         labels = read_pairs(files[0])
         if task != "sentiment":
