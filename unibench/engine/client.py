@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import json
 import logging
 import os
@@ -23,10 +24,14 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Awaitable, Literal, TypeVar
 
-import httpx2
 import openai
+
+try:  # openai >= 3 ships on httpx2; older releases on httpx, which has the same API for what we use
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover
+    import httpx  # type: ignore[no-redef]
 
 from ..errors import UserError
 from .cache import CachedResponse, ResponseCache
@@ -34,6 +39,7 @@ from .progress import Progress
 from .request import ChatRequest, Endpoint, public_url
 
 log = logging.getLogger("unibench.engine")
+T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
 
@@ -156,6 +162,21 @@ def _retry_after(headers: Any) -> float | None:
 _DEFAULT = "default"
 
 
+@functools.lru_cache(maxsize=1)
+def _ssl_context() -> Any:
+    """Loading the CA bundle costs ~25 ms; build it once per process, not once per run."""
+    make = getattr(httpx, "create_ssl_context", None)
+    return make() if make is not None else True
+
+
+async def _with_deadline(coro: Awaitable[T], seconds: float) -> T:
+    """A total deadline per attempt (httpx's read timeout restarts on every chunk)."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):  # no extra task per request, unlike wait_for
+            return await coro
+    return await asyncio.wait_for(coro, seconds)  # pragma: no cover
+
+
 class Engine:
     def __init__(
         self,
@@ -246,9 +267,10 @@ class Engine:
         ep = self.endpoint
         # One client and one connection pool per run, sized to the concurrency we allow, so no
         # request ever waits for a socket. openai's retries are off: ours know about the cache.
-        http = httpx2.AsyncClient(
-            limits=httpx2.Limits(max_connections=ep.max_concurrency, max_keepalive_connections=ep.max_concurrency),
-            timeout=httpx2.Timeout(ep.timeout + 5.0, connect=min(10.0, ep.timeout)),
+        http = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=ep.max_concurrency, max_keepalive_connections=ep.max_concurrency),
+            timeout=httpx.Timeout(ep.timeout + 5.0, connect=min(10.0, ep.timeout)),
+            verify=_ssl_context(),
         )
         return openai.AsyncOpenAI(
             base_url=ep.base_url, api_key=self._api_key(), max_retries=0, timeout=ep.timeout + 5.0, http_client=http
@@ -296,9 +318,8 @@ class Engine:
             async with limiter:  # the slot is held only while on the wire, not while backing off
                 stats.http_calls += 1
                 try:
-                    raw = await asyncio.wait_for(
-                        client.chat.completions.with_raw_response.create(**req.payload()), ep.timeout
-                    )
+                    create = client.chat.completions.with_raw_response.create(**req.payload())
+                    raw = await _with_deadline(create, ep.timeout)
                     resp = _parse(raw.http_response.content)
                 except openai.APIStatusError as e:
                     kind = f"http {e.status_code}"
@@ -313,6 +334,8 @@ class Engine:
                     kind = "connection error"
                 except _Malformed:
                     kind = "malformed response"
+                except openai.APIError as e:  # e.g. response validation: unexpected, but per-sample
+                    kind = type(e).__name__
                 else:
                     limiter.on_success()
                     if self.cache is not None:
