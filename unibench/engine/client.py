@@ -186,7 +186,7 @@ class Engine:
         seed: int | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self.cache: ResponseCache | None = ResponseCache() if cache == _DEFAULT else cache  # type: ignore[assignment]
+        self.cache: ResponseCache | None = ResponseCache() if isinstance(cache, str) else cache
         self.progress = progress
         self._rng = random.Random(seed)  # jitter only; seedable for tests
         self.last_stats = RunStats()
@@ -265,6 +265,7 @@ class Engine:
 
     def _client(self) -> openai.AsyncOpenAI:
         ep = self.endpoint
+        api_key = self._api_key()  # first: a missing key must not leave an open pool behind
         # One client and one connection pool per run, sized to the concurrency we allow, so no
         # request ever waits for a socket. openai's retries are off: ours know about the cache.
         http = httpx.AsyncClient(
@@ -273,7 +274,7 @@ class Engine:
             verify=_ssl_context(),
         )
         return openai.AsyncOpenAI(
-            base_url=ep.base_url, api_key=self._api_key(), max_retries=0, timeout=ep.timeout + 5.0, http_client=http
+            base_url=ep.base_url, api_key=api_key, max_retries=0, timeout=ep.timeout + 5.0, http_client=http
         )
 
     async def _send_all(
