@@ -1,0 +1,390 @@
+"""The unibench-native emotion-wheel lexicon (id `native`), authored from published taxonomies.
+
+Data (readable YAML in `data/native/`): four wheels, parrott (Parrott 2001), plutchik (Plutchik 1980),
+willcox (Willcox 1982) and gew (Scherer 2005), each with a citation and source notes; `derivations.yaml` (hand-made
+morphological families) and `guards.yaml` (negation, antonym forms, modifiers, idioms, non-emotion words).
+Nothing comes from the upstream MER tables.
+
+Cluster semantics (as upstream, section 4.1 of the protocol notes): at level1 every word of a wheel maps to its
+root; at level2 a level2 word maps to itself, a level3 word to its level2 parent, and a root to its
+representative child, the first listed (a word that is both a root and a lower word keeps its lower position; the
+YAML lists that child first, so both rules agree, and the tests check it).
+
+Mapping one word on one wheel, first rule that applies wins; `explain` records which one:
+  1. normalise: lower-case, strip spaces and punctuation, collapse inner whitespace (phrases stay phrases);
+  2. exact       the word is on the wheel;
+     (listed non-emotion words such as "neutral" stop here: reason oov, with a note);
+  3. negated     a negator token ("not", "never", "no", "...n't"): nothing, or a listed phrase's explicit pivots;
+  4. antonym-guard  -less/-lessness/-lessly, or un-/dis-/in-/im-/ir-/non- + an emotion stem: only the explicit
+                 pivots of guards.yaml, never the stem (so "fearless" can never reach fear);
+  5. phrase      a listed idiom ("let down", "on edge"), or intensity modifiers stripped ("very angry" -> angry);
+  6. lemma       the simplemma (English) lemma is on the wheel;
+  7. derivation  the first member of the word's (or lemma's) derivation family that is on the wheel;
+  8. embedding   the nearest word of the wheel by all-MiniLM-L6-v2 cosine, if >= EMBEDDING_THRESHOLD;
+  9. oov         dropped.
+Pivots (explicit targets of guards and idioms) are resolved by exact / lemma / derivation only.
+
+Embedding threshold (EMBEDDING_THRESHOLD = 0.55), measured with `python -m unibench.lexicon.native_calibrate
+tests/data/native_calibration.yaml` on word lists held out from the vocabulary: 75 emotion words in 12 tags
+(livid, afraid, heartbroken, overjoyed, astounded, tranquil, sheepish, ..., plus common labels such as happy and
+worried) and 60 non-emotion words (table, spreadsheet, tuesday, and LLM-output noise such as speaker, tone, facial,
+video). Only (word, wheel) pairs that no rule reaches are scored, since only those reach the fallback: 275 emotion
+and 240 non-emotion pairs. Per pair the best cosine to the wheel's words (after the valence guard) is taken:
+    threshold  emotion pairs kept  non-emotion pairs kept  kept emotion pairs in an acceptable level1 root
+      0.45           57.1%                 4.6%                    69.4%  (n=147)
+      0.50           32.7%                 0.8%                    76.2%  (n=84)
+      0.55           18.5%                 0.0%                    89.8%  (n=49)
+      0.60           13.5%                 0.0%                    91.7%  (n=36)
+0.55 is the lowest threshold with no non-emotion pair kept (the highest non-emotion cosine is 0.531, "reading" on
+willcox), and 9 in 10 kept emotion pairs land in a root a human would accept. Recall is low (MiniLM is a sentence
+model and single words are short inputs; templates such as "I feel {w}." and adding family forms to the
+vocabulary were tried and separate worse), so the fallback is a high-precision safety net, not a synonym
+dictionary: words below the threshold are dropped (oov), as upstream drops unknown words. The threshold was chosen
+on these lists, so the figures are a calibration, not an independent test.
+Valence guard: when rules place the word on other wheels with one valence, an embedding candidate whose root has
+the opposite valence is skipped (each wheel YAML gives its roots' valence); e.g. calm -> anxious (0.60) on willcox
+is skipped for relaxed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from unibench.lexicon.base import LEVELS, Lexicon
+
+DATA_DIR = Path(__file__).parent / "data" / "native"
+VERSION = "1.0"
+EMBEDDING_THRESHOLD = 0.55
+REASONS = ("exact", "lemma", "derivation", "phrase", "embedding", "negated", "antonym-guard", "oov")
+_PUNCT = " \t\r\n.,;:!?\"'`()[]{}*"
+_LESS = re.compile(r"[a-z]{3,}less(ly|ness)?$")
+
+
+@dataclass(frozen=True)
+class Wheel:
+    id: str
+    citation: str
+    roots: tuple[str, ...]
+    level1: dict  # word -> root
+    level2: dict  # word -> level2 cluster
+    words: tuple[str, ...]  # the wheel's vocabulary (roots excluded when they are labels), in file order
+    valence: dict  # root -> positive / negative / neutral (used only by the embedding valence guard)
+
+
+def build_wheel(doc: dict) -> Wheel:
+    """Level tables of one wheel YAML; raises ValueError on a word under two roots that is not documented."""
+    shared = doc.get("shared_words") or {}
+    label_roots = bool(doc.get("root_is_label"))
+    level1: dict[str, str] = {}
+    rank: dict[str, int] = {}  # word -> 0 root, 1 level2, 2 level3; the lowest position wins at level2
+    level2: dict[str, str] = {}
+    words: list[str] = []
+
+    def put(word: str, root: str, pos: int, cluster2: str) -> None:
+        if word in level1 and level1[word] != root and word not in shared:
+            raise ValueError(f"wheel {doc['id']}: '{word}' under roots {level1[word]} and {root}")
+        if word not in level1:
+            words.append(word)
+            level1[word] = root
+        if pos > 0 and (word not in rank or rank[word] == 0 or (pos == 1 and rank[word] == 2)):
+            # level2 self beats level3 parent beats root representative
+            rank[word], level2[word] = pos, cluster2
+
+    for root, children in doc["roots"].items():
+        if not children:
+            raise ValueError(f"wheel {doc['id']}: root '{root}' has no level2 children")
+        representative = next(iter(children))
+        if not label_roots:
+            put(root, root, 0, representative)
+            level2.setdefault(root, representative)
+            rank.setdefault(root, 0)
+        for child, grandchildren in children.items():
+            put(child, root, 1, child)
+            for g in grandchildren or ():
+                put(g, root, 2, child)
+    valence = dict(doc.get("valence") or {})
+    if set(valence) != set(doc["roots"]) or not set(valence.values()) <= {"positive", "negative", "neutral"}:
+        raise ValueError(f"wheel {doc['id']}: valence must give positive/negative/neutral for every root")
+    return Wheel(doc["id"], doc["citation"], tuple(doc["roots"]), level1, level2, tuple(words), valence)
+
+
+def read_data(data_dir: Path = DATA_DIR):
+    """(wheels by id in file order, derivation families, guards, sha256 over the YAML files' bytes)."""
+    digest = hashlib.sha256()
+    wheels: dict[str, Wheel] = {}
+    families: list[list[str]] = []
+    guards: dict = {}
+    for path in sorted(data_dir.glob("*.yaml")):
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        doc = yaml.safe_load(raw)
+        if doc["kind"] == "wheel":
+            wheels[doc["id"]] = build_wheel(doc)
+        elif doc["kind"] == "derivations":
+            families = [list(f) for f in doc["families"]]
+        elif doc["kind"] == "guards":
+            guards = doc
+    order = ("parrott", "plutchik", "willcox", "gew")  # a fixed public order, others after
+    wheels = {k: wheels[k] for k in sorted(wheels, key=lambda k: (order.index(k) if k in order else 99, k))}
+    return wheels, families, guards, digest.hexdigest()
+
+
+def normalise(word: str) -> str:
+    w = str(word).replace("\u2019", "'").lower().strip().strip(_PUNCT)
+    return re.sub(r"\s+", " ", w)
+
+
+class NativeLexicon(Lexicon):
+    """unibench's own lexicon; see the module docstring for the rules and the threshold."""
+
+    id = "native"
+    version = VERSION
+    levels = LEVELS
+
+    def __init__(self, embedding_fallback: bool = True, threshold: float = EMBEDDING_THRESHOLD,
+                 data_dir: Path = DATA_DIR, backend=None):
+        self._wheels, families, g, self.checksum = read_data(Path(data_dir))
+        self.wheels = tuple(self._wheels)
+        self.threshold = float(threshold)
+        self._family: dict[str, tuple[str, ...]] = {w: tuple(f) for f in families for w in f}
+        self._negators = set(g.get("negators", ()))
+        self._prefixes = tuple(g.get("antonym_prefixes", ()))
+        self._antonyms = {k: tuple(v or ()) for k, v in (g.get("antonym_forms") or {}).items()}
+        self._negated = {k: tuple(v or ()) for k, v in (g.get("negated_phrases") or {}).items()}
+        self._idioms = {k: tuple(v) for k, v in (g.get("idioms") or {}).items()}
+        self._non_emotion = set(g.get("non_emotion", ()))
+        self._not_antonyms = set(g.get("not_antonyms", ()))
+        # longest modifiers first so "a little bit" is stripped before "a little"
+        self._modifiers = sorted(g.get("modifiers", ()), key=lambda m: -len(m))
+        all_words = {w for wh in self._wheels.values() for w in wh.words}
+        self._stems = all_words | set(self._family) | set(g.get("emotion_stems", ()))
+        self._memo: dict[tuple[str, str], dict] = {}
+        self._lemma_memo: dict[str, str] = {}
+        self.embedding_fallback = bool(embedding_fallback)
+        self._backend = backend
+        self._vocab = sorted(all_words)
+        self._matrix = None
+        if not self.embedding_fallback:
+            self.embedding_status = "disabled"
+        else:
+            self.embedding_status = "not-loaded"
+            if self._backend is None:
+                from unibench.lexicon.native_embed import EmbeddingBackend  # light: no torch at import
+
+                self._backend = EmbeddingBackend()
+
+    # ---- public API -------------------------------------------------------------------------------------------
+    def map_word(self, word: str, wheel: str, level: str) -> str | None:
+        if level not in LEVELS:
+            raise ValueError(f"unknown level '{level}' (known: {', '.join(LEVELS)})")
+        hit = self._resolve(normalise(word), self._wheel(wheel).id)
+        m = hit.get("matched")
+        if m is None:
+            return None
+        wh = self._wheels[wheel]
+        return wh.level1[m] if level == "level1" else wh.level2[m]
+
+    def explain(self, word: str, wheel: str | None = None) -> dict:
+        """Why a word maps as it does: per wheel reason, matched wheel word, clusters (and similarity)."""
+        norm = normalise(word)
+        per = {}
+        for wid in ([self._wheel(wheel).id] if wheel else self.wheels):
+            hit = dict(self._resolve(norm, wid))
+            m = hit.get("matched")
+            hit["level1"] = self._wheels[wid].level1[m] if m else None
+            hit["level2"] = self._wheels[wid].level2[m] if m else None
+            per[wid] = hit
+        reasons = [h["reason"] for h in per.values()]
+        top = next((r for r in reasons if r != "oov"), "oov")
+        out = {"word": word, "normalised": norm, "reason": top, "wheels": per}
+        if wheel:
+            out.update({k: v for k, v in per[self._wheel(wheel).id].items() if k != "reason"})
+            out["reason"] = per[self._wheel(wheel).id]["reason"]
+        if self.embedding_fallback is False or self.embedding_status.startswith("embedding-unavailable"):
+            out["fallback"] = self.embedding_status
+        return out
+
+    def in_vocabulary(self, word: str) -> bool:
+        norm = normalise(word)
+        return any(self._resolve(norm, w)["reason"] != "oov" for w in self.wheels)
+
+    def describe(self) -> dict:
+        d = super().describe()
+        d.update({"wheels": list(self.wheels), "embedding_fallback": self.embedding_fallback,
+                  "threshold": self.threshold, "embedding_status": self.embedding_status})
+        return d
+
+    def wheel(self, wheel: str) -> Wheel:
+        return self._wheel(wheel)
+
+    # ---- rules ------------------------------------------------------------------------------------------------
+    def _wheel(self, wheel: str) -> Wheel:
+        try:
+            return self._wheels[wheel]
+        except KeyError:
+            raise ValueError(f"unknown wheel '{wheel}' (known: {', '.join(self.wheels)})") from None
+
+    def _lemma(self, w: str) -> str:
+        if " " in w:
+            return w
+        got = self._lemma_memo.get(w)
+        if got is None:
+            try:
+                import simplemma
+
+                got = simplemma.lemmatize(w, lang="en").lower()
+            except ImportError:
+                got = w
+            self._lemma_memo[w] = got
+        return got
+
+    def _static(self, w: str, wh: Wheel) -> dict | None:
+        """exact / lemma / derivation, the rules that pivots are allowed to use."""
+        if w in wh.level1:
+            return {"reason": "exact", "matched": w}
+        lem = self._lemma(w)
+        if lem in wh.level1:
+            return {"reason": "lemma", "matched": lem, "lemma": lem}
+        for base in dict.fromkeys((w, lem)):
+            for cand in self._family.get(base, ()):
+                if cand in wh.level1:
+                    return {"reason": "derivation", "matched": cand, "via": base}
+        return None
+
+    def _pivots(self, pivots: tuple[str, ...], wh: Wheel) -> str | None:
+        for p in pivots:
+            hit = self._static(p, wh)
+            if hit:
+                return hit["matched"]
+        return None
+
+    def _is_negated(self, w: str) -> bool:
+        toks = w.replace("-", " ").split()
+        return len(toks) > 1 and any(t in self._negators or t.endswith("n't") for t in toks)
+
+    def _is_antonym_form(self, w: str) -> bool:
+        if " " in w or w in self._not_antonyms:
+            return False
+        if w in self._antonyms or _LESS.fullmatch(w):
+            return True
+        for p in self._prefixes:
+            stem = w[len(p):]
+            if w.startswith(p) and len(stem) >= 3 and (stem in self._stems or self._lemma(stem) in self._stems):
+                return True
+        return False
+
+    def _strip_modifiers(self, w: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for m in self._modifiers:
+                if w.startswith(m + " "):
+                    w, changed = w[len(m) + 1:], True
+        return w
+
+    def _resolve(self, w: str, wid: str) -> dict:
+        key = (w, wid)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._rules(w, self._wheels[wid], allow_embedding=True)
+            self._memo[key] = hit
+        return hit
+
+    def _rules(self, w: str, wh: Wheel, allow_embedding: bool) -> dict:
+        if not w:
+            return {"reason": "oov", "matched": None}
+        if w in wh.level1:
+            return {"reason": "exact", "matched": w}
+        if w in self._non_emotion:
+            return {"reason": "oov", "matched": None, "note": "listed non-emotion word"}
+        if self._is_negated(w):
+            target = self._negated.get(w)
+            return {"reason": "negated", "matched": self._pivots(target, wh) if target else None,
+                    "pivots": list(target or ())}
+        if self._is_antonym_form(w):
+            target = self._antonyms.get(w, ())
+            return {"reason": "antonym-guard", "matched": self._pivots(target, wh), "pivots": list(target)}
+        phrase = w.replace("-", " ")
+        if " " in phrase:
+            if phrase in self._idioms:
+                return {"reason": "phrase", "matched": self._pivots(self._idioms[phrase], wh), "idiom": phrase}
+            core = self._strip_modifiers(phrase)
+            if core != phrase and core:
+                inner = self._rules(core, wh, allow_embedding=False)
+                if inner["reason"] in ("negated", "antonym-guard"):
+                    return inner | {"core": core}
+                if inner["matched"] is not None:
+                    return {"reason": "phrase", "matched": inner["matched"], "core": core, "via": inner["reason"]}
+                w = core  # "very livid": the embedding below sees the core word only
+        hit = self._static(w, wh)
+        if hit:
+            return hit
+        if allow_embedding:
+            emb = self._embedding(w, wh)
+            if emb:
+                return emb
+        return {"reason": "oov", "matched": None}
+
+    # ---- embedding fallback -----------------------------------------------------------------------------------
+    def nearest(self, w: str, wheel: str) -> tuple[str, float] | None:
+        """The wheel's nearest word and its cosine, regardless of the threshold (None when unavailable)."""
+        ranked = self.ranked(w, wheel)
+        return ranked[0] if ranked else None
+
+    def ranked(self, w: str, wheel: str) -> list[tuple[str, float]]:
+        """The wheel's words by decreasing cosine to `w` (empty when the fallback is off or unavailable)."""
+        if not self.embedding_fallback:
+            return []
+        wh = self._wheel(wheel)
+        if self._matrix is None:
+            self._matrix = self._backend.vocabulary_matrix(self._vocab)
+            self._index = {x: i for i, x in enumerate(self._vocab)}
+        vec = self._backend.encode([w]) if self._matrix is not None else None
+        self.embedding_status = "ok" if vec is not None else self._backend.status
+        if vec is None:
+            return []
+        rows = [self._index[x] for x in wh.words]
+        sims = self._matrix[rows] @ vec[0]
+        return [(wh.words[i], float(sims[i])) for i in sims.argsort()[::-1]]
+
+    def evidence_valence(self, w: str) -> str | None:
+        """The valence the rules give `w` on the wheels where a rule reaches it, if they agree on a sign."""
+        signs = set()
+        for wh in self._wheels.values():
+            m = self._rules(w, wh, allow_embedding=False)["matched"]
+            if m is not None:
+                signs.add(wh.valence[wh.level1[m]])
+        signs.discard("neutral")
+        return signs.pop() if len(signs) == 1 else None
+
+    def _embedding(self, w: str, wh: Wheel) -> dict | None:
+        """Nearest wheel word above the threshold. Valence guard: sentence embeddings put antonyms close
+        (calm ~ anxious 0.60), so when rules place the word on other wheels with one valence, a candidate whose
+        root has the opposite valence is skipped in favour of the next one."""
+        sign = self.evidence_valence(w)
+        skipped = []
+        for cand, sim in self.ranked(w, wh.id):
+            if sim < self.threshold:
+                break
+            if sign and wh.valence[wh.level1[cand]] not in (sign, "neutral"):
+                skipped.append(cand)
+                continue
+            out = {"reason": "embedding", "matched": cand, "similarity": round(sim, 4)}
+            return out | ({"valence_guard_skipped": skipped} if skipped else {})
+        return None
+
+
+_CACHE: dict[bool, NativeLexicon] = {}
+
+
+def load_native(embedding_fallback: bool = True) -> NativeLexicon:
+    """The native lexicon, built once per process (per value of the flag)."""
+    lex = _CACHE.get(bool(embedding_fallback))
+    if lex is None:
+        lex = _CACHE[bool(embedding_fallback)] = NativeLexicon(embedding_fallback=embedding_fallback)
+    return lex
