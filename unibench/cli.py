@@ -20,6 +20,9 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("unibench.commands.run", "score a model on one or more datasets"),
     "datasets": ("unibench.commands.datasets", "list the corpus cards and whether each is found"),
+    "leaderboard": ("unibench.commands.leaderboard", "regenerate results/LEADERBOARD.md (+ .json, .png) from results"),
+    "compare": ("unibench.commands.compare", "paired bootstrap difference of two models per dataset"),
+    "check": ("unibench.commands.check", "re-score stored results (or compare two) and fail on what moved"),
 }
 
 

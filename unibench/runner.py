@@ -64,7 +64,8 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
     return wanted[:1], f"fixed checkpoint {policy}"
 
 
-def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str) -> DatasetOutcome:
+def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str, *,
+             bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
     checkpoints = adapter.checkpoints(card)
     samples = list(corpus.samples)
     scores, scored, files = [], {}, []
@@ -102,14 +103,39 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
         partial=corpus.partial,
     )
     entries = [dict(dataset=card.name, **s, partial=corpus.partial) for s in chosen]
-    return DatasetOutcome(card, corpus, entries, scores, records, spec, checksums)
+    outcome = DatasetOutcome(card, corpus, entries, scores, records, spec, checksums)
+    if bootstrap > 0:
+        from unibench.intervals import add_intervals
+
+        add_intervals(outcome, bootstrap, seed)  # from the in-memory records, so --no-records still gets CIs
+    return outcome
 
 
-def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str) -> dict:
-    """The stored results/<model>/<dataset>.json (schema documented in README, 'Results schema')."""
-    return {
+def _portable(path: str, root: str | Path | None) -> str:
+    """A path relative to its root (data root, model folder), so stored results carry no machine layout;
+    just the file name when it lies elsewhere. The checksum next to it identifies the file."""
+    p = Path(path)
+    if root is not None:
+        try:
+            return p.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return p.name
+
+
+def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str, *,
+                    invocation: dict | None = None, records: bool = True, data_root: str | Path | None = None,
+                    modalities: dict | None = None) -> dict:
+    """The stored results/<model>/<dataset>.json (schema documented in README, 'Results schema').
+
+    `invocation` holds the run's arguments (paths as the user gave them) so `unibench check` can re-score it;
+    `records=False` leaves out the per-sample records (gold labels, responses) for results that get committed.
+    """
+    label_root = data_root if data_root is not None else Path(o.corpus.label_path).parent.parent
+    model_root = getattr(adapter, "arg", None)
+    doc = {
         "schema": "unibench.result/1",
-        "model": {"name": o.spec.model, **adapter.describe()},
+        "model": {"name": o.spec.model, **adapter.describe(), **({"modalities": modalities} if modalities else {})},
         "dataset": {"name": o.card.name, "version": o.card.version, "title": o.card.title, "task": o.card.task,
                     "n_test": o.card.n_test, "n_loaded": len(o.corpus.samples), "partial": o.corpus.partial,
                     "citation": o.card.citation},
@@ -125,12 +151,18 @@ def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str
             "card_version": o.card.version,
             "run_spec": o.spec.to_dict(),
             "run_spec_hash": o.spec.hash(),
-            "checksums": {"label_file": {o.corpus.label_path: o.corpus.label_sha256},
-                          "lexicon": lexicon.checksum, "predictions": o.files},
+            "checksums": {"label_file": {_portable(o.corpus.label_path, label_root): o.corpus.label_sha256},
+                          "lexicon": lexicon.checksum,
+                          "predictions": {_portable(f, model_root): h for f, h in o.files.items()}},
             "command": command,
+            "invocation": invocation or {},
             "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         },
     }
+    if not records:
+        del doc["records"]
+        doc["records_omitted"] = True
+    return doc
 
 
 def result_path(results_dir: str | Path, model_name: str, dataset: str, partial: bool) -> Path:

@@ -25,6 +25,16 @@ def add_arguments(p) -> None:
                         "name, or all")
     p.add_argument("--allow-partial", action="store_true",
                    help="score a corpus whose test split lacks samples; the result is marked partial and kept apart")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap resamples for the 95%% confidence intervals stored with each score (0: none)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    p.add_argument("--no-records", action="store_true",
+                   help="leave the per-sample records (gold labels, responses) out of the stored results, e.g. "
+                        "for results that get committed next to licence-gated data")
+    p.add_argument("--modalities", default=None, metavar="A,V,T",
+                   help="which of audio (A), video (V), text (T) the model used; shown on the leaderboard")
+    p.add_argument("--reproduces", default=None, metavar="ROW",
+                   help="the published leaderboard row this run reproduces, e.g. 'AffectGPT (A,V,T)'")
     add_results_dir(p)
     add_format(p)
 
@@ -56,6 +66,25 @@ def _load_lexicon(arg: str | None, cards):
     return NoLexicon()
 
 
+def _modalities(value: str | None) -> dict | None:
+    from unibench.errors import UserError
+
+    if value is None:
+        return None
+    got = {v.strip().upper() for v in value.split(",") if v.strip()}
+    if not got or not got <= {"A", "V", "T"}:
+        raise UserError(f"--modalities {value}: expected a comma-separated subset of A,V,T")
+    return {m: m in got for m in ("A", "V", "T")}
+
+
+def invocation(args) -> dict:
+    """The arguments `unibench check` needs to re-score a stored result (paths as given; no secrets are taken
+    on the command line, adapter options included)."""
+    return {"model": args.model, "model_args": list(args.model_arg), "dataset": args.dataset,
+            "data_root": args.data_root, "lexicon": args.lexicon, "extractor": args.extractor,
+            "checkpoint": args.checkpoint, "allow_partial": bool(args.allow_partial)}
+
+
 def run(args) -> int:
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card, load_corpus, suite_names
@@ -66,6 +95,9 @@ def run(args) -> int:
     from unibench.report import format_table, summary
     from unibench.runner import evaluate, result_document, result_path
 
+    if args.bootstrap < 0:
+        raise UserError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0")
+    modalities = _modalities(args.modalities)
     adapter = build_adapter(args.model, _options(args.model_arg))
     name = args.name or adapter.default_name
     requested_all = args.dataset.strip().lower() == "all"
@@ -78,7 +110,8 @@ def run(args) -> int:
     for card in cards:
         try:
             corpus = load_corpus(card, root, allow_partial=args.allow_partial)
-            outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name))
+            outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name,
+                                     bootstrap=args.bootstrap, seed=args.seed))
         except UserError as err:
             if not requested_all:
                 raise
@@ -88,7 +121,10 @@ def run(args) -> int:
     command = "unibench " + shlex.join(sys.argv[1:])
     written = []
     for o in outcomes:  # all scored and validated: now write
-        doc = result_document(o, adapter, extractor, lexicon, command)
+        doc = result_document(o, adapter, extractor, lexicon, command, invocation=invocation(args),
+                              records=not args.no_records, data_root=root, modalities=modalities)
+        if args.reproduces:
+            doc["model"]["reproduces"] = args.reproduces
         path = result_path(args.results_dir, name, o.card.name, o.corpus.partial)
         # compact JSON: the indenting encoder is pure Python and costs more than scoring
         write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")

@@ -1,0 +1,219 @@
+"""Stored results + published tables -> the leaderboard document (what `results/leaderboard.json` holds).
+
+Rules (issue 5, harness-lessons section 5):
+* one table per comparable setting: (protocol, lexicon id@version, extractor id@version); published tables form
+  their own setting with their citation;
+* a cell comes from `results/<model>/<dataset>.json` (never `*.partial.json`); with several selected entries
+  (`--checkpoint all`) the cell is the best of them, and is then labelled "best of N on test" like `--checkpoint
+  best`;
+* the mean is the unweighted mean of the nine datasets only when all nine cells exist; otherwise the mean of the
+  available cells is given separately and labelled;
+* when a cell is best of N on test, the row also gets the mean of the single checkpoint that is best overall,
+  when the per-checkpoint scores of every dataset in the row are stored.
+Numbers are rounded to 4 decimals here so the written files do not depend on float noise in the last bits.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from statistics import fmean
+
+from unibench.errors import UserError
+
+SCHEMA = "unibench.leaderboard/1"
+RESULT_SCHEMA = "unibench.result/1"
+MEAN_TOLERANCE = 0.005  # a printed mean further than half a unit of its last digit from its cells gets flagged
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def _modalities(value) -> dict | None:
+    if isinstance(value, dict) and set(value) == {"A", "V", "T"}:
+        return {k: bool(value[k]) for k in ("A", "V", "T")}
+    return None
+
+
+# ---- published tables ------------------------------------------------------------------------------------------
+
+def _published_setting(path: Path, results_dir: Path) -> dict:
+    import yaml
+
+    try:
+        table = yaml.safe_load(path.read_text(encoding="utf-8"))
+        datasets = list(table["datasets"])
+        cit = dict(table["citation"])
+        rows = []
+        for r in table["rows"]:
+            cells = {d: {"score": _r(r["scores"][d])} for d in datasets if r["scores"].get(d) is not None}
+            of_cells = fmean(c["score"] for c in cells.values()) if cells else None
+            printed = r.get("mean")
+            notes = []
+            if printed is not None and of_cells is not None and abs(printed - of_cells) > MEAN_TOLERANCE:
+                notes.append(f"printed mean {printed:.2f}; the mean of the printed cells is {of_cells:.4f} "
+                             "(cells rounded after the mean was taken)")
+            rows.append({"model": r["model"], "modalities": _modalities(r.get("modalities")), "cells": cells,
+                         "mean": {"value": printed, "kind": "printed", "of_cells": _r(of_cells),
+                                  "n_cells": len(cells)}, "notes": notes})
+    except (KeyError, TypeError, ValueError, AttributeError, OSError) as err:
+        raise UserError(f"{path}: not a published table ({type(err).__name__}: {err}); expected citation, "
+                        "datasets and rows with model / modalities / scores / mean") from None
+    short = str(cit.get("table", "table")).split(":")[0]
+    return {"id": f"published-{path.stem}", "kind": "published", "title": f"published (paper {short})",
+            "protocol": table.get("protocol"), "lexicon": table.get("lexicon"), "extractor": table.get("extractor"),
+            "checkpoint_policy": table.get("checkpoint_policy"), "citation": cit,
+            "notes": list(table.get("notes") or []), "source": path.relative_to(results_dir).as_posix(),
+            "rows": rows}
+
+
+# ---- unibench results ------------------------------------------------------------------------------------------
+
+def result_files(results_dir: Path) -> list[Path]:
+    """results/<model>/<dataset>.json, excluding partial results and the published tables."""
+    out = []
+    for model_dir in sorted(p for p in results_dir.iterdir() if p.is_dir() and p.name != "published"):
+        out += sorted(f for f in model_dir.glob("*.json") if not f.name.endswith(".partial.json"))
+    return out
+
+
+def load_result(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise UserError(f"{path}: not a readable result file ({err})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
+        raise UserError(f"{path}: not a unibench result (schema {RESULT_SCHEMA!r} expected)")
+    return doc
+
+
+def best_entry(doc: dict) -> dict | None:
+    """The leaderboard cell of a result: its one selected entry, or the best of several (first of equals)."""
+    scored = [e for e in doc.get("results", []) if e.get("score") is not None and not e.get("partial")]
+    return max(scored, key=lambda e: e["score"]) if scored else None
+
+
+def _selection(doc: dict, entry: dict) -> tuple[str, bool]:
+    n = len(doc.get("checkpoints") or []) or len(doc.get("results", []))
+    if len(doc.get("results", [])) > 1 or (entry.get("selection", "").startswith("best of") and n > 1):
+        return f"best of {n} on test", n > 1
+    return entry.get("selection", ""), False
+
+
+def setting_key(doc: dict) -> tuple[str, str, str]:
+    spec = doc.get("provenance", {}).get("run_spec", {})
+    lex, ext = doc.get("lexicon", {}), doc.get("extractor", {})
+    return (doc.get("protocol", "?"), spec.get("lexicon") or f"{lex.get('id')}@{lex.get('version')}",
+            spec.get("extractor") or f"{ext.get('id')}@{ext.get('version')}")
+
+
+def _cell(doc: dict, path: Path, results_dir: Path) -> dict | None:
+    e = best_entry(doc)
+    if e is None:
+        return None
+    selection, best_of = _selection(doc, e)
+    ci = e.get("ci") if isinstance(e.get("ci"), dict) and "low" in e.get("ci", {}) else None
+    return {"score": _r(e["score"]), "metric": e.get("metric"), "n": e.get("n"), "n_total": e.get("n_total"),
+            "checkpoint": e.get("checkpoint"), "selection": selection, "best_of_n_on_test": best_of,
+            "ci": None if ci is None else {"low": _r(ci["low"]), "high": _r(ci["high"]), "level": ci.get("level"),
+                                           "n_resamples": ci.get("n_resamples"), "seed": ci.get("seed"),
+                                           "clustered": ci.get("clustered"), "n_units": ci.get("n_units")},
+            "file": path.relative_to(results_dir).as_posix()}
+
+
+def _single_checkpoint(docs: dict[str, dict], suite: list[str]) -> dict | None:
+    """The one checkpoint with the best mean over the row's datasets, from the stored per-checkpoint scores."""
+    per = {}
+    for d, doc in docs.items():
+        scores = {c["checkpoint"]: c["score"] for c in doc.get("checkpoints") or [] if c.get("score") is not None}
+        if not scores:
+            return None
+        per[d] = scores
+    common = sorted(set.intersection(*(set(s) for s in per.values())))
+    if not common:
+        return None
+    means = {c: fmean(per[d][c] for d in per) for c in common}
+    best = max(common, key=lambda c: means[c])  # first of equals in name order
+    return {"checkpoint": best, "mean": _r(means[best]), "n_cells": len(per), "of": len(common),
+            "per_dataset": {d: _r(per[d][best]) for d in suite if d in per}}
+
+
+def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: list[str]) -> dict:
+    mods = {json.dumps(doc.get("model", {}).get("modalities"), sort_keys=True) for doc in docs.values()}
+    modalities = _modalities(json.loads(mods.pop())) if len(mods) == 1 else None
+    repro = sorted({doc["model"]["reproduces"] for doc in docs.values() if doc.get("model", {}).get("reproduces")})
+    ordered = {d: cells[d] for d in suite if d in cells}
+    ordered.update({d: cells[d] for d in sorted(cells) if d not in ordered})  # datasets beyond the nine, last
+    suite_scores = [ordered[d]["score"] for d in suite if d in ordered]
+    complete = len(suite_scores) == len(suite)
+    mean = {"value": _r(fmean(suite_scores)) if complete else None, "kind": "all nine" if complete else "incomplete",
+            "available": _r(fmean(suite_scores)) if suite_scores else None, "n_cells": len(suite_scores)}
+    best_of = any(c["best_of_n_on_test"] for c in ordered.values())
+    single = _single_checkpoint({d: docs[d] for d in ordered if d in suite}, suite) if best_of else None
+    notes = []
+    if best_of:
+        notes.append("cells marked * are the best of N checkpoints chosen on the test set itself (as the paper "
+                     "does), so the row mixes checkpoints and is optimistic")
+    return {"model": model, "modalities": modalities, "reproduces": repro[0] if len(repro) == 1 else None,
+            "cells": ordered, "mean": mean, "best_of_n_on_test": best_of, "single_checkpoint": single,
+            "notes": notes}
+
+
+def _run_settings(results_dir: Path, suite: list[str]) -> list[dict]:
+    groups: dict[tuple, dict[str, dict]] = {}
+    for path in result_files(results_dir):
+        doc = load_result(path)
+        model = doc.get("model", {}).get("name") or path.parent.name
+        cell = _cell(doc, path, results_dir)
+        if cell is None:
+            continue
+        ds = doc.get("dataset", {}).get("name") or path.stem
+        groups.setdefault(setting_key(doc), {}).setdefault(model, {})[ds] = (doc, cell)
+    settings = []
+    for key in sorted(groups):
+        rows = [_run_row(m, {d: dc[0] for d, dc in by.items()}, {d: dc[1] for d, dc in by.items()}, suite)
+                for m, by in groups[key].items()]
+        rows.sort(key=lambda r: (-(r["mean"]["value"] if r["mean"]["value"] is not None else -1.0),
+                                 -(r["mean"]["available"] or 0.0), r["model"]))
+        protocol, lexicon, extractor = key
+        settings.append({"id": "runs-" + "-".join(key).replace("@", "-"), "kind": "runs",
+                         "title": f"unibench runs: protocol {protocol}, lexicon {lexicon}, extractor {extractor}",
+                         "protocol": protocol, "lexicon": lexicon, "extractor": extractor, "rows": rows})
+    return settings
+
+
+def _reproductions(settings: list[dict]) -> list[dict]:
+    published = {r["model"]: r for s in settings if s["kind"] == "published" for r in s["rows"]}
+    out = []
+    for s in settings:
+        for r in s["rows"] if s["kind"] == "runs" else []:
+            target = published.get(r.get("reproduces") or "")
+            if target is None:
+                continue
+            cells = {}
+            for d, c in r["cells"].items():
+                pub = target["cells"].get(d, {}).get("score")
+                ci = c.get("ci")
+                cells[d] = {"published": pub, "reproduced": c["score"],
+                            "reproduced_rounded": round(c["score"], 2),
+                            "delta": None if pub is None else _r(c["score"] - pub),
+                            "matches_printed_digits": pub is not None and round(c["score"], 2) == pub,
+                            "ci_covers_published": None if (ci is None or pub is None)
+                            else ci["low"] <= pub <= ci["high"]}
+            out.append({"model": r["model"], "setting": s["id"], "published_row": target["model"], "cells": cells})
+    return out
+
+
+def build(results_dir: str | Path) -> dict:
+    from unibench.datasets import suite_names
+
+    suite = suite_names()  # the nine MER-UniBench corpora in the paper's column order
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise UserError(f"--results-dir {root}: no such folder")
+    settings = [_published_setting(p, root) for p in sorted((root / "published").glob("*.yaml"))]
+    settings += _run_settings(root, suite)
+    if not settings:
+        raise UserError(f"{root}: no results (results/<model>/<dataset>.json) and no published/*.yaml tables")
+    return {"schema": SCHEMA, "datasets": suite, "settings": settings, "reproductions": _reproductions(settings)}
