@@ -36,6 +36,7 @@ class DatasetCard:
     subtitles: dict = field(default_factory=dict)
     media: dict = field(default_factory=dict)
     language: str = "en"
+    names_from: dict = field(default_factory=dict)  # {file, column}: the test names, when upstream lists them apart
     builtin: str | None = None  # a packaged corpus that needs no --data-root
     path: str = ""
 

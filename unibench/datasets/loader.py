@@ -85,6 +85,25 @@ def _csv_gold(card: DatasetCard, path: Path) -> dict[str, tuple[str, ...]]:
     return gold
 
 
+def _restrict_names(card: DatasetCard, folder: Path, gold: dict) -> dict:
+    """Upstream OV-MERD+ takes its test names from the subtitle file; when that file is present, score exactly
+    those names (each must have a label), otherwise every labelled row."""
+    spec = card.names_from or {}
+    path = folder / spec.get("file", "")
+    if not spec or not path.is_file():
+        return gold
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if spec["column"] not in (reader.fieldnames or ()):
+            raise UserError(f"{path}: no column '{spec['column']}' (the card reads the test names from it)")
+        names = [row[spec["column"]] for row in reader]
+    unlabelled = [n for n in names if n not in gold]
+    if unlabelled:
+        raise UserError(f"{path}: {len(unlabelled)} test names have no label in {card.label_file} "
+                        f"({preview(unlabelled)}); restore the upstream label file")
+    return {n: gold[n] for n in names}
+
+
 def _subtitles(card: DatasetCard, folder: Path) -> dict[str, str]:
     spec = card.subtitles or {}
     path = folder / spec.get("file", "")
@@ -102,6 +121,7 @@ def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bo
                 subtitles: bool = False) -> Corpus:
     label = locate(card, root)
     gold = _csv_gold(card, label) if label.suffix == ".csv" else _npz_gold(card, label)
+    gold = _restrict_names(card, label.parent, gold)
     partial = len(gold) != card.n_test
     if partial and not allow_partial:
         raise UserError(f"{card.name}: {label} holds {len(gold)} test samples, the published split has "

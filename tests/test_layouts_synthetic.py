@@ -1,0 +1,64 @@
+"""The other upstream layouts (those not in ../shared/reference): IEMOCAP's Session-5 filter on whole_corpus with
+integer labels, MELD's label indices, OV-MERD+'s CSV labels with test names from subtitle_eng.csv, and MOSEI's
+float32 valences."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from unibench.datasets import get_card, load_corpus
+from unibench.errors import UserError
+from tests.synth import save_label_npz
+
+
+def test_iemocap_session5_and_index_labels(tmp_path):
+    idx2emo = ["happy", "sad", "neutral", "anger"]
+    corpus = {}
+    for ses in range(1, 6):
+        n = 1241 if ses == 5 else 7
+        for i in range(n):
+            corpus[f"Ses0{ses}F_impro0{i % 3}_F{i:03d}"] = {"emo": i % 4, "val": -10}
+    save_label_npz(tmp_path / "iemocap-process/label_4way.npz", {"whole_corpus": corpus})
+    c = load_corpus(get_card("iemocapfour"), tmp_path)
+    assert len(c.samples) == 1241 and all(s.id.startswith("Ses05") for s in c.samples)
+    assert [s.gold for s in c.samples[:5]] == ["happy", "sad", "neutral", "anger", "happy"]
+    assert c.samples[0].cluster == "Ses05F_impro00"
+
+
+def test_meld_indices_map_to_the_meld_order(tmp_path):
+    corpus = {f"test_dia{i // 5}_utt{i % 5}": {"emo": i % 7, "val": -10} for i in range(2610)}
+    save_label_npz(tmp_path / "meld-process/label.npz", {"test_corpus": corpus})
+    c = load_corpus(get_card("MELD"), tmp_path)
+    assert [s.gold for s in c.samples[:7]] == ["anger", "joy", "sadness", "neutral", "disgust", "fear", "surprise"]
+    assert c.samples[6].cluster == "test_dia1"
+
+
+def _write_csv(path, header, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_ovmerdplus_names_come_from_the_subtitle_file(tmp_path):
+    folder = tmp_path / "ovmerdplus-process"
+    labels = [(f"sample_{i:08d}", "['happy', 'excited']" if i % 2 else "[]") for i in range(600)]
+    _write_csv(folder / "ovlabel.csv", ["name", "openset"], labels)
+    _write_csv(folder / "subtitle_eng.csv", ["name", "sentence"], [(n, "hi") for n, _ in labels[:532]])
+    c = load_corpus(get_card("ovmerdplus"), tmp_path, subtitles=True)
+    assert len(c.samples) == 532 and c.samples[0].gold == ("neutral",) and c.samples[1].gold == ("happy", "excited")
+    assert c.samples[1].subtitle == "hi"
+    _write_csv(folder / "subtitle_eng.csv", ["name", "sentence"], [(n, "hi") for n, _ in labels[:531]] + [("ghost", "x")])
+    with pytest.raises(UserError, match="1 test names have no label"):
+        load_corpus(get_card("ovmerdplus"), tmp_path)
+
+
+def test_mosei_float32_valences(tmp_path):
+    corpus = {f"v{i}_{i % 3}": {"emo": 0, "val": np.float32(i % 7 - 3)} for i in range(4659)}
+    save_label_npz(tmp_path / "cmumosei-process/label.npz", {"test_corpus": corpus})
+    c = load_corpus(get_card("cmumosei"), tmp_path)
+    assert len(c.samples) == 4659 and isinstance(c.samples[0].gold, float) and c.samples[0].gold == -3.0
