@@ -297,3 +297,24 @@ def test_exported_openset_labels_reproduce_the_cache_route(cli, reference, expec
     assert r["score"] == pytest.approx(best["hit"], abs=5e-5)
     for wheel, v in best["per_wheel_hit"].items():
         assert r["per_wheel"][wheel]["score"] == pytest.approx(v, abs=5e-5)
+
+
+def test_npz_label_order_array_versus_per_sample_labels(cli, world):
+    t, names = world["tmp"], list(world["mer"])
+    gold = [world["mer"][n]["emo"] for n in names]
+    order = ["surprise", "worried", "sad", "happy", "angry", "neutral"]
+    probs = np.array([[1.0 if o == g else 0.0 for o in order] for g in gold])
+    np.savez(t / "ordered.npz", names=np.array(names), probs=probs, labels=np.array(order))
+    code, doc, err = run(cli, world, f"preds:{t / 'ordered.npz'}", "mer2023")
+    assert code == 0, err
+    r = doc["results"][0]
+    assert r["predictions"]["label_order_source"] == "file" and r["secondary"]["merbench_acc"] == pytest.approx(100)
+    np.savez(t / "lists.npz", names=np.array(names), labels=np.array([f"[{g}]" for g in gold]))
+    code, doc, err = run(cli, world, f"preds:{t / 'lists.npz'}", "mer2023")
+    assert code == 0, err
+    assert doc["results"][0]["predictions"]["kind"] == "labels"
+
+
+def test_emotion_labels_on_a_sentiment_set_say_what_is_needed(cli, world):
+    path = write_jsonl(world["tmp"] / "emo.jsonl", [{"name": n, "label": "happy"} for n in world["mosi"]])
+    fails(cli, world, f"preds:{path}", "mosi", match="labels must be positive / negative / neutral")

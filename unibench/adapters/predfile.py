@@ -159,7 +159,14 @@ def _read_npz(path: Path) -> Table:
     from unibench.safe_npz import load_npz
 
     data = load_npz(path)
-    labels = _plain(data.pop("labels")) if "labels" in data else None
+    labels = None
+    if "labels" in data:  # a class order (C plain names), unless it is a per-sample field (N label lists)
+        cand = _plain(data["labels"])
+        n_names = next((len(_plain(data[k])) for k in data if k.lower() in ID_FIELDS), None)
+        if (isinstance(cand, list) and all(isinstance(x, str) and "[" not in x for x in cand)
+                and len(cand) != n_names):
+            labels = cand
+            del data["labels"]
     dicts = {k: v for k, v in data.items() if isinstance(v, dict)}
     if dicts:
         if len(dicts) > 1:

@@ -132,8 +132,9 @@ def detect(table: Table, task: str, options: dict[str, str]) -> tuple[str, str]:
     cands = [f for f, (k, _) in inferred.items() if k is None or _usable(table, f, k, task)]
     if not cands:
         got = ", ".join(f"{f} ({k or '?'})" for f, (k, _) in inferred.items())
+        note = " (labels must be positive / negative / neutral)" if task == "sentiment" else ""
         raise UserError(f"{where}: nothing a {task} dataset can score: {got}; a {task} dataset takes "
-                        f"{' / '.join(USABLE[task])}")
+                        f"{' / '.join(USABLE[task])}{note}")
     if len(cands) > 1:
         n = len(table.rows)
         count = {f: sum(1 for r in table.rows if vtype(r.get(f))) for f in cands}
