@@ -45,6 +45,10 @@ def format_table(doc: dict) -> str:
         extra = " ".join(f"{w}={_fmt(v.get('score', v.get('f')))}" for w, v in e["per_wheel"].items())
         if e["metric"] == "waf":
             extra = f"ACC={_fmt(e['secondary']['acc'])} (dropped {e['secondary']['n_zero_gold_dropped']} zero-gold)"
+        if "merbench_waf" in e["secondary"]:
+            extra += f" MERBench ACC={_fmt(e['secondary']['merbench_acc'])} WAF={_fmt(e['secondary']['merbench_waf'])}"
+        if e.get("predictions"):
+            extra += f" [kind {e['predictions']['kind']}]"
         rows.append((e["dataset"] + (" (partial)" if e["partial"] else ""), LABEL.get(e["metric"], e["metric"]),
                      _fmt(e["score"]), e["checkpoint"], e["selection"], f"{e['n']}/{e['n_total']}", extra))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from unibench import __version__
 from unibench.errors import UserError, preview
+from unibench.merbench import merbench_secondary
 from unibench.paths import sha256_file, sha256_files
 from unibench.schema import RunSpec
 from unibench.scoring import records as make_records, score_task
@@ -79,6 +80,9 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
         extra = check_ids(where, corpus.ids, ext, allow_extra=corpus.partial)
         result = score_task(card.task, samples, ext, lexicon)
         result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
+        # hook: what the adapter detected (e.g. the prediction kind) and MERBench's ACC/WAF for classifier outputs
+        result.score.update(getattr(adapter, "describe_outputs", lambda _: {})(ck))
+        result.score["secondary"].update(merbench_secondary(card, samples, outputs.get(ck.name)))
         scores.append(result.score)
         scored[ck.name] = (ext, result)
         files += [*ck.files, *extractor.source_files(ck, card.task)]

@@ -28,6 +28,9 @@ def _upstream_count(folder: Path) -> int:
 class AffectGPTNpz(ModelAdapter):
     kind = "affectgpt-npz"
 
+    def default_extractor(self) -> str | None:
+        return "cache"  # the upstream extractions saved beside each checkpoint
+
     def run_folder(self, card) -> Path:
         root = Path(self.arg)
         if not root.is_dir():

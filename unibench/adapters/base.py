@@ -11,6 +11,7 @@ from unibench.registry import Registry
 
 ADAPTERS = Registry("model adapter", entry_point_group="unibench.adapters")
 ADAPTERS.register("affectgpt-npz", "unibench.adapters.affectgpt_npz:AffectGPTNpz")
+ADAPTERS.register("preds", "unibench.adapters.preds:PredsAdapter")
 
 _EPOCH = re.compile(r"^checkpoint_(\d+)")
 
@@ -30,11 +31,25 @@ class Checkpoint:
 
 
 class ModelAdapter:
-    """A model's outputs on a dataset.
+    """A model's outputs on a dataset: the base class of every adapter, built-in or plug-in (docs/plugins.md).
 
-    Subclasses set `kind` and implement `checkpoints(card)` (one or more sets of outputs: training checkpoints,
-    prompt variants, or a single live run) and `outputs(checkpoint, samples)` (sample id -> Response). Saved-output
-    adapters may ignore `samples`; live adapters generate for them.
+    A subclass sets `kind` (the name after `--model KIND:`) and implements
+
+    - `outputs(checkpoint, samples) -> {sample id: Response}`: what the model gave for each `unibench.schema.Sample`
+      (`id`, `task`, `subtitle`, `media` paths). Fill `Response.text` for free text, or `label` / `labels` /
+      `valence` / `probs` for structured predictions; set `error` for a failed sample (it is counted, never
+      dropped). Saved-output adapters may ignore `samples`; live adapters generate for them.
+
+    and may override
+
+    - `checkpoints(card)`: one or more sets of outputs for a dataset card (training checkpoints, prompt variants);
+      the default is one checkpoint named after the adapter;
+    - `default_extractor()`: the extractor `--extractor auto` uses: 'given' for structured outputs, 'cache' for
+      upstream caches, None (the default) when the user must choose one;
+    - `describe_outputs(checkpoint)`: facts about a checkpoint's outputs merged into its result entry;
+    - `describe()`: what is stored as the result's `model` (add anything that identifies the model's version).
+
+    `self.arg` is the text after `KIND:` and `self.options` the `-M KEY=VALUE` pairs.
     """
 
     kind: str = ""
@@ -51,18 +66,38 @@ class ModelAdapter:
         return {"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})}
 
     def checkpoints(self, card) -> list[Checkpoint]:
-        raise NotImplementedError
+        return [Checkpoint(name=self.default_name or self.kind or "model")]
 
     def outputs(self, checkpoint: Checkpoint, samples) -> dict:
         """Sample id -> unibench.schema.Response."""
         raise NotImplementedError
 
+    def default_extractor(self) -> str | None:
+        return None
+
+    def describe_outputs(self, checkpoint: Checkpoint) -> dict:
+        return {}
+
 
 def build_adapter(spec: str, options: dict[str, str] | None = None) -> ModelAdapter:
-    """`KIND:ARG` -> an adapter instance."""
+    """`KIND:ARG` (a registered kind, built in or from the `unibench.adapters` entry points) or
+    `path/to/file.py:ClassName[:ARG]` (a plug-in class loaded from a file) -> an adapter instance."""
+    head, _, rest = spec.partition(".py:")
+    if rest:  # a plug-in file: the class name, then an optional argument
+        from unibench.adapters.plugins import load_file_class
+
+        cls_name, _, arg = rest.partition(":")
+        cls = load_file_class(Path(head + ".py"), cls_name)
+        adapter = cls(arg, options)
+        adapter.kind = adapter.kind or cls.__name__
+        return adapter
     kind, sep, arg = spec.partition(":")
     if not sep or not arg:
-        raise UserError(f"--model {spec}: expected KIND:ARG, e.g. affectgpt-npz:PATH/TO/output "
-                        f"(kinds: {', '.join(ADAPTERS.names())})")
-    cls = ADAPTERS.get(kind)
-    return cls(arg, options)
+        raise UserError(f"--model {spec}: expected KIND:ARG, e.g. affectgpt-npz:PATH/TO/output or "
+                        f"preds:FILE, or path/to/file.py:ClassName (kinds: {', '.join(ADAPTERS.names())})")
+    from unibench.adapters.plugins import checked_class
+
+    cls = checked_class(kind)
+    adapter = cls(arg, options)
+    adapter.kind = adapter.kind or ADAPTERS.canonical(kind)
+    return adapter

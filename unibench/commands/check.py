@@ -73,12 +73,12 @@ def rescore(docs: list[dict], args) -> dict[str, dict]:
     from unibench.commands.run import _load_lexicon
     from unibench.datasets import get_card, load_corpus
     from unibench.datasets.loader import data_root
-    from unibench.extract import EXTRACTORS
+    from unibench.extract.auto import resolve_extractor
     from unibench.runner import evaluate
 
     inv = docs[0]["provenance"]["invocation"]
     adapter = build_adapter(args.model or inv["model"], _options(inv.get("model_args", [])))
-    extractor = EXTRACTORS.get(inv.get("extractor", "cache"))()
+    extractor = resolve_extractor(inv.get("extractor", "auto"), adapter)
     root = data_root(args.data_root or inv.get("data_root"))
     cards = [get_card(doc["dataset"]["name"]) for doc in docs]
     lexicon, out = _load_lexicon(args.lexicon or inv.get("lexicon"), cards), {}

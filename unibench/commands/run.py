@@ -11,15 +11,19 @@ from unibench.cli import add_data_root, add_format, add_results_dir, print_json,
 
 def add_arguments(p) -> None:
     p.add_argument("--model", required=True, metavar="KIND:ARG",
-                   help="e.g. affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout)")
+                   help="affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout), preds:FILE_OR_FOLDER "
+                        "(CSV/JSONL/JSON/npz predictions, docs/predictions.md), path/to/file.py:ClassName (a plug-in "
+                        "adapter); `unibench models` lists the kinds")
     p.add_argument("-M", "--model-arg", action="append", default=[], metavar="KEY=VALUE",
-                   help="adapter option, e.g. -M run=RUN_FOLDER_PREFIX")
+                   help="adapter option, e.g. -M run=RUN_FOLDER_PREFIX, -M kind=label, -M labels=neutral,angry,...")
     p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
     p.add_argument("--dataset", default="all", help="comma-separated dataset names or 'all' (the nine MER-UniBench corpora)")
     add_data_root(p)
     p.add_argument("--lexicon", default=None, metavar="PATH",
                    help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
-    p.add_argument("--extractor", default="cache", help="how labels are read from responses (default: cache)")
+    p.add_argument("--extractor", default="auto",
+                   help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
+                        "for structured predictions), cache, given, or another registered extractor")
     p.add_argument("--checkpoint", default="best", metavar="POLICY",
                    help="best (per dataset, chosen on test, as the paper does), last, an epoch number, a checkpoint "
                         "name, or all")
@@ -90,7 +94,7 @@ def run(args) -> int:
     from unibench.datasets import get_card, load_corpus, suite_names
     from unibench.datasets.loader import data_root
     from unibench.errors import UserError
-    from unibench.extract import EXTRACTORS
+    from unibench.extract.auto import resolve_extractor
     from unibench.paths import write_atomic
     from unibench.report import format_table, summary
     from unibench.runner import evaluate, result_document, result_path
@@ -103,7 +107,7 @@ def run(args) -> int:
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
-    extractor = EXTRACTORS.get(args.extractor)()
+    extractor = resolve_extractor(args.extractor, adapter)
     root = data_root(args.data_root)
     lexicon = _load_lexicon(args.lexicon, cards)
     outcomes, skipped = [], []

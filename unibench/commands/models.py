@@ -1,0 +1,104 @@
+"""unibench models: the adapter kinds available (built in and from entry points) and the YAML model cards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from unibench.cli import add_format, print_json
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--adapters-dir", default=None, metavar="DIR",
+                   help="folder of model cards (*.yaml); default $UNIBENCH_ADAPTERS, else adapters/ at the repo top")
+    add_format(p)
+
+
+def _doc_line(obj) -> str:
+    """The first line of the class docstring, else of its module's (a class may inherit ModelAdapter's)."""
+    import sys
+
+    doc = obj.__dict__.get("__doc__") if isinstance(obj, type) else getattr(obj, "__doc__", None)
+    if not (doc or "").strip():
+        doc = getattr(sys.modules.get(getattr(obj, "__module__", ""), None), "__doc__", None)
+    doc = (doc or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def adapter_kinds() -> list[dict]:
+    """Every registered kind: where it comes from and its one-line description (import failures are reported)."""
+    from importlib.metadata import entry_points
+
+    from unibench.adapters.base import ADAPTERS
+
+    names = ADAPTERS.names()  # scans the entry points
+    eps = {ep.name.lower(): ep for ep in entry_points(group=ADAPTERS.entry_point_group)}
+    rows = []
+    for name in names:
+        ep, raw = eps.get(name.lower()), ADAPTERS._entries[name]
+        target = raw if isinstance(raw, str) else f"{raw.__module__}:{raw.__qualname__}"
+        plugin = ep is not None and ep.value == target
+        row = {"kind": name, "source": "entry point" if plugin else "built-in", "target": target}
+        if plugin and getattr(ep, "dist", None) is not None:
+            row["distribution"] = ep.dist.name
+        try:
+            row["description"] = _doc_line(ADAPTERS.get(name))
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            row["error"] = f"{type(err).__name__}: {err}"
+        rows.append(row)
+    return rows
+
+
+def cards_folder(arg: str | None) -> tuple[Path | None, str]:
+    if arg:
+        return Path(arg), "--adapters-dir"
+    if os.environ.get("UNIBENCH_ADAPTERS"):
+        return Path(os.environ["UNIBENCH_ADAPTERS"]), "UNIBENCH_ADAPTERS"
+    top = Path(__file__).resolve().parents[2] / "adapters"  # beside datasets_registry/ in a checkout
+    return top, "repository adapters/"
+
+
+def model_cards(folder: Path | None) -> list[dict]:
+    import yaml
+
+    rows = []
+    if folder is None or not folder.is_dir():
+        return rows
+    for path in sorted(folder.glob("*.yaml")):
+        row: dict = {"name": path.stem, "path": str(path)}
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as err:
+            row["error"] = f"unreadable ({type(err).__name__})"
+            raw = None
+        if isinstance(raw, dict):
+            row.update({k: str(raw[k]) for k in ("kind", "description") if raw.get(k) is not None})
+        rows.append(row)
+    return rows
+
+
+def run(args) -> int:
+    from unibench.errors import UserError
+
+    folder, source = cards_folder(args.adapters_dir)
+    if args.adapters_dir and not folder.is_dir():
+        raise UserError(f"--adapters-dir {folder}: no such folder")
+    kinds, cards = adapter_kinds(), model_cards(folder)
+    doc = {"adapters": kinds, "file_plugins": "--model path/to/file.py:ClassName[:ARG]",
+           "cards_dir": str(folder) if folder and folder.is_dir() else None, "cards": cards}
+    if args.format == "json":
+        print_json(doc)
+        return 0
+    w = max(len(k["kind"]) for k in kinds)
+    print("adapter kinds (--model KIND:ARG):")
+    for k in kinds:
+        where = k["source"] + (f" ({k['distribution']})" if "distribution" in k else "")
+        print(f"  {k['kind'].ljust(w)}  {where:<12} {('error: ' + k['error']) if 'error' in k else k['description']}")
+    print("  also: --model path/to/file.py:ClassName[:ARG] (a ModelAdapter subclass in a file)")
+    if doc["cards_dir"] is None:
+        print(f"model cards: none ({source} {folder} not found)")
+    else:
+        print(f"model cards in {folder} (--model NAME):")
+        for c in cards:
+            print(f"  {c['name']}  {c.get('kind', '-')}  {c.get('description') or c.get('error', '')}")
+    return 0

@@ -1,0 +1,25 @@
+"""`--extractor auto` (the default): the extractor the model adapter's outputs call for.
+
+affectgpt-npz -> cache (the upstream extractions beside each checkpoint); structured predictions -> given;
+free text without a cache -> an error naming the extractors that read text. Resolved once per run, so every result
+of the run records the same concrete extractor id and version (never 'auto').
+"""
+
+from __future__ import annotations
+
+from unibench.errors import UserError
+
+
+def resolve_extractor(name: str, adapter):
+    from unibench.extract import EXTRACTORS
+
+    if name.strip().lower() != "auto":
+        return EXTRACTORS.get(name)()
+    chosen = getattr(adapter, "default_extractor", lambda: None)()
+    if chosen is None:
+        text_readers = [n for n in EXTRACTORS.names() if n not in ("cache", "given")]
+        raise UserError(f"--model {adapter.kind}:{adapter.arg}: the outputs are free text with no cached "
+                        "extraction; choose how to turn them into labels with --extractor NAME ("
+                        + (", ".join(text_readers) if text_readers else "lexicon or llm, once installed")
+                        + f"; known extractors: {', '.join(EXTRACTORS.names())})")
+    return EXTRACTORS.get(chosen)()
