@@ -20,6 +20,9 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("unibench.commands.run", "score a model on one or more datasets"),
     "datasets": ("unibench.commands.datasets", "list the corpus cards and whether each is found"),
+    "tracks": ("unibench.commands.tracks", "list the challenge tracks: metric, status, citation"),
+    "score-track": ("unibench.commands.score_track", "score a challenge submission with its track's official rule"),
+    "describe-score": ("unibench.commands.describe_score", "score free-text emotion descriptions (EMER style)"),
 }
 
 
