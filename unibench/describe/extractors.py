@@ -20,21 +20,25 @@ _WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 
 
 class KeywordExtractor:
-    """Finds lexicon words (the keys of the upstream word-form table) in the lower-cased text, longest match
-    first, in text order, each once. No negation or hedging handling: "not happy" yields happy. English only.
+    """Finds lexicon words (keys of the upstream word-form table that reach at least one wheel at level 1, so
+    "person" or "facial" are not labels) in the lower-cased text, longest match first, in text order, each once. No negation or hedging handling: "not happy" yields happy. English only.
     Offline and deterministic; NOT the official (LLM) extraction route."""
 
     id = "keyword"
     version = "1"
-    description = "lexicon word-form keys found in the text (offline stand-in, not the official LLM route)"
+    description = "emotion-wheel word forms found in the text (offline stand-in, not the official LLM route)"
 
     def __init__(self, lexicon) -> None:
         self.lexicon = lexicon
         self._phrases: dict[tuple[str, ...], str] = {}
+        wheels = getattr(lexicon, "wheels", ())
         for form in lexicon.forms:
+            word = form.lower().strip()
+            if wheels and all(lexicon.map_word(word, w, "level1") is None for w in wheels):
+                continue
             toks = tuple(_WORD.findall(form.lower().replace("-", " ")))
             if toks:  # multi-word and hyphenated forms match as token sequences
-                self._phrases.setdefault(toks, form.lower().strip())
+                self._phrases.setdefault(toks, word)
         self._longest = max((len(k) for k in self._phrases), default=1)
 
     def labels(self, text: str) -> list[str]:
