@@ -28,7 +28,7 @@ def test_mer2024_ov_gpt_synonym_metric(cli, store, expected, tmp_path):
     v = doc["values"]
     assert (v["precision"], v["recall"], v["avg"]) == pytest.approx((exp["accuracy"], exp["recall"], exp["avg"]),
                                                                     abs=OFF)
-    assert round(v["precision"] / 100, 4), round(v["recall"] / 100, 4) == (0.5818, 0.4978)
+    assert (round(v["precision"] / 100, 4), round(v["recall"] / 100, 4)) == (0.5818, 0.4978)
     assert round(doc["score"] / 100, 4) == 0.5398 and v["n_scored"] == exp["n"]
     assert "groupings" in json.loads((tmp_path / "predict-openset" / "mer2024-ov.json").read_text())[
         "provenance"]["checksums"]
@@ -93,3 +93,43 @@ def test_emoprefer_length_baseline_and_swap(cli, reference, tmp_path):
     base = doc["values"]["length_baseline"]["two_class"]
     assert (round(base["waf"], 2), round(base["acc"], 2), base["n"]) == (79.57, 79.57, 563)
     assert doc["score"] == 100.0 and doc["values"]["swap_consistency"] == 100.0
+
+
+def _write_csv(path, header, rows):
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(header)
+        out.writerows(rows)
+    return path
+
+
+def test_mer2023_multi_trivial_predictor_anchor(reference, tmp_path):
+    """challenge-tracks.md §1.4: train-majority class + train-mean valence on test1 -> combined -0.6907."""
+    from statistics import fmean
+
+    from unibench.safe_npz import load_npz
+    from unibench.tracks import score
+
+    data = load_npz(reference / "dataset/mer2023-dataset-process/label-6way.npz")
+    train, test1 = data["train_corpus"], data["test1_corpus"]
+    mean_val = fmean(v["val"] for v in train.values())
+    gold = _write_csv(tmp_path / "gold.csv", ["name", "discrete", "valence"],
+                      [(n, v["emo"], v["val"]) for n, v in test1.items()])
+    sub = _write_csv(tmp_path / "sub.csv", ["name", "discrete", "valence"],
+                     [(n, "neutral", mean_val) for n in test1])
+    doc = score("mer2023-multi", sub, gold)
+    assert doc["n"] == 411 and round(doc["values"]["waf"], 2) == 7.55
+    assert round(doc["values"]["mse_raw"], 4) == 3.0648 and round(doc["score"] / 100, 4) == -0.6907
+
+
+def test_merbench_sentiment_mosi_constant_anchor(reference, tmp_path):
+    from unibench.safe_npz import load_npz
+    from unibench.tracks import score
+
+    test = load_npz(reference / "dataset/cmumosi-process/label.npz")["test_corpus"]
+    gold = _write_csv(tmp_path / "gold.csv", ["name", "valence"], [(n, v["val"]) for n, v in test.items()])
+    sub = _write_csv(tmp_path / "sub.csv", ["name", "valence"], [(n, 1.0) for n in test])
+    doc = score("merbench-sentiment", sub, gold)
+    assert (round(doc["score"], 2), round(doc["values"]["acc"], 1), doc["n"]) == (25.07, 42.2, 656)
