@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("unibench.commands.compare", "paired bootstrap difference of two models per dataset"),
     "check": ("unibench.commands.check", "re-score stored results (or compare two) and fail on what moved"),
     "models": ("unibench.commands.models", "list the model adapter kinds (built-in, plug-ins) and model cards"),
+    "tracks": ("unibench.commands.tracks", "list the challenge tracks: metric, status, citation"),
+    "score-track": ("unibench.commands.score_track", "score a challenge submission with its track's official rule"),
+    "describe-score": ("unibench.commands.describe_score", "score free-text emotion descriptions (EMER style)"),
 }
 
 

@@ -71,10 +71,13 @@ def _published_setting(path: Path, results_dir: Path) -> dict:
 # ---- unibench results ------------------------------------------------------------------------------------------
 
 def result_files(results_dir: Path) -> list[Path]:
-    """results/<model>/<dataset>.json, excluding partial results and the published tables."""
+    """results/<model>/<dataset>.json for known datasets: partial results (<dataset>.partial.json), shards and
+    challenge-track results (results/<name>/<track>.json) are not leaderboard cells."""
+    from unibench.datasets import DATASETS
+
     out = []
     for model_dir in sorted(p for p in results_dir.iterdir() if p.is_dir() and p.name != "published"):
-        out += sorted(f for f in model_dir.glob("*.json") if not f.name.endswith(".partial.json"))
+        out += sorted(f for f in model_dir.glob("*.json") if f.stem in DATASETS)
     return out
 
 

@@ -1,0 +1,1 @@
+"""Description scoring (EMER style): label extraction from free text, the EMER GPT judge, embedding similarity."""

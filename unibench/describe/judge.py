@@ -1,0 +1,157 @@
+"""The EMER v1 judge (challenge-tracks.md section 3.1): GPT clue-overlap and label-overlap scores (1-10).
+
+Prompts are the upstream ones verbatim (old AffectGPT `evaluation.py`, commit e0aec19). Calls go to any
+OpenAI-compatible endpoint through `judge_complete(prompts, endpoint)`, the one seam the shared LLM engine will
+replace; replies are cached in sqlite keyed by sha256 of (base_url, model, messages, decoding), so a rerun makes no
+calls. The API key is read from $OPENAI_API_KEY when a call is needed and never stored (not in the cache key, the
+cache file or any result). Upstream used gpt-3.5-turbo-16k-0613 at temperature 0; other judges give other numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from unibench.errors import UserError
+from unibench.paths import cache_dir
+
+__all__ = ["CLUE_PROMPT", "SUMMARY_PROMPT", "LABEL_PROMPT", "JudgeEndpoint", "judge_complete", "parse_score",
+           "emer_judge"]
+
+# func_clue_scoring: overlap of the emotional-state content of the true vs predicted description.
+CLUE_PROMPT = "下面给出人物的《真实描述》以及《预测描述》。请按照以下步骤计算《预测描述》的得分，得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。 1.请总结《真实描述》中有关人物的情感状态描述 2.请总结《预测描述》中有关人物的情感状态描述 3.计算《预测描述》与《真实描述》之间的重叠度，重叠度越高，返回的分数越高。 4.输出格式为: '预测分数'：预测分数；'原因'：原因 输入：《真实描述》：{gt_reason} 《预测描述》：{pred_reason} 输出："
+# get_summarized_emotions: a description -> emotion words (one-shot).
+SUMMARY_PROMPT = '请根据以下视频描述，推测视频中人物最有可能的情感状态，仅输出情感词： 视频描述：他虽然看起来很高兴，但是实际上很焦虑 输出结果：焦虑 视频描述：{reason} 输出结果：'
+# func_label_scoring: overlap of the two summarised emotion sets.
+LABEL_PROMPT = "下面给出人物的《真实情感》以及《预测情感》。请计算《预测情感》与《真实情感》之间的重叠度，重叠度越高，返回的分数越高。得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。 输出格式为: '预测分数'：预测分数；'原因'：原因 输入：《真实情感》：{gt} 《预测情感》：{pred} 输出："
+
+_NUMBER = re.compile(r"[\d][.]*[\d]*")  # upstream's "first number" pattern, kept as is
+
+
+@dataclass
+class JudgeEndpoint:
+    base_url: str
+    model: str
+    temperature: float = 0.0
+    max_tokens: int = 1000
+    workers: int = 8
+    stats: dict = field(default_factory=lambda: {"calls": 0, "cache_hits": 0, "failed": 0})
+
+    @property
+    def decoding(self) -> dict:
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens}
+
+    def describe(self) -> dict:
+        return {"base_url": self.base_url, "model": self.model, "decoding": self.decoding}
+
+
+def _key(endpoint: JudgeEndpoint, messages: list[dict]) -> str:
+    blob = json.dumps({"base_url": endpoint.base_url, "model": endpoint.model, "messages": messages,
+                       "decoding": endpoint.decoding}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _db() -> sqlite3.Connection:
+    path = cache_dir() / "judge-calls.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, reply TEXT NOT NULL)")
+    return con
+
+
+def judge_complete(prompts: list[str], endpoint: JudgeEndpoint) -> list[str | None]:
+    """One user-message chat completion per prompt; None where the call failed (failures are not cached)."""
+    msgs = [[{"role": "user", "content": p}] for p in prompts]
+    keys = [_key(endpoint, m) for m in msgs]
+    con = _db()
+    try:
+        cached = {}
+        for k in set(keys):
+            row = con.execute("SELECT reply FROM calls WHERE key = ?", (k,)).fetchone()
+            if row is not None:
+                cached[k] = row[0]
+        todo = {k: m for k, m in zip(keys, msgs) if k not in cached}
+        endpoint.stats["cache_hits"] += sum(1 for k in keys if k in cached)
+        if todo:
+            client = _client(endpoint)
+
+            def call(item):
+                key, messages = item
+                try:
+                    resp = client.chat.completions.create(model=endpoint.model, messages=messages,
+                                                          **endpoint.decoding)
+                    return key, resp.choices[0].message.content
+                except Exception:  # a failed sample is reported as None, never cached
+                    return key, None
+
+            with ThreadPoolExecutor(max_workers=max(1, endpoint.workers)) as pool:
+                for key, reply in pool.map(call, todo.items()):
+                    endpoint.stats["calls"] += 1
+                    if reply is None:
+                        endpoint.stats["failed"] += 1
+                        continue
+                    cached[key] = reply
+                    con.execute("INSERT OR REPLACE INTO calls VALUES (?, ?)", (key, reply))
+            con.commit()
+    finally:
+        con.close()
+    return [cached.get(k) for k in keys]
+
+
+def _client(endpoint: JudgeEndpoint):
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise UserError("the judge needs $OPENAI_API_KEY (any non-empty value for a local server without auth)")
+    try:
+        import openai
+    except ImportError:
+        raise UserError("the judge needs the 'openai' package (pip install openai)") from None
+    return openai.OpenAI(base_url=endpoint.base_url, api_key=key, max_retries=2, timeout=120.0)
+
+
+def parse_score(reply: str | None) -> float | None:
+    """The first number in the reply (upstream regex); None when there is none or it is not a number."""
+    if not reply:
+        return None
+    m = _NUMBER.search(reply)
+    if m is None:
+        return None
+    try:
+        return float(m.group())
+    except ValueError:
+        return None
+
+
+def _mean(xs) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return sum(vals) / len(vals) if vals else None
+
+
+def emer_judge(gold: list[str], pred: list[str], endpoint: JudgeEndpoint) -> tuple[dict, list[dict]]:
+    """Clue overlap and label overlap per pair (1-10, averaged over the parsed replies) and per-sample records
+    with every prompt and reply."""
+    clue_prompts = [CLUE_PROMPT.format(gt_reason=g, pred_reason=p) for g, p in zip(gold, pred)]
+    summary_prompts = [SUMMARY_PROMPT.format(reason=t) for t in [*gold, *pred]]
+    replies = judge_complete(clue_prompts + summary_prompts, endpoint)
+    n = len(gold)
+    clue_replies, g_emos, p_emos = replies[:n], replies[n:2 * n], replies[2 * n:]
+    label_idx = [i for i in range(n) if g_emos[i] is not None and p_emos[i] is not None]
+    label_prompts = {i: LABEL_PROMPT.format(gt=g_emos[i].strip(), pred=p_emos[i].strip()) for i in label_idx}
+    label_replies = dict(zip(label_idx, judge_complete([label_prompts[i] for i in label_idx], endpoint)))
+    records = []
+    for i in range(n):
+        records.append({"clue_prompt": clue_prompts[i], "clue_reply": clue_replies[i],
+                        "clue_score": parse_score(clue_replies[i]), "gold_emotions": g_emos[i],
+                        "pred_emotions": p_emos[i], "label_prompt": label_prompts.get(i),
+                        "label_reply": label_replies.get(i), "label_score": parse_score(label_replies.get(i))})
+    clue = [r["clue_score"] for r in records]
+    label = [r["label_score"] for r in records]
+    values = {"clue_overlap": _mean(clue), "label_overlap": _mean(label),
+              "n_clue_parsed": sum(x is not None for x in clue), "n_label_parsed": sum(x is not None for x in label),
+              "n_pairs": n}
+    return values, records

@@ -1,0 +1,99 @@
+"""Score a track submission from Python or the CLI: `score(...)` builds the result document, `save(...)` writes it.
+
+Scores are x100 (fractions times 100) like every unibench number; the stored document carries provenance
+(unibench version, sha256 of the submission, gold and every other input file, the lexicon checksum, the options).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from unibench import __version__
+from unibench.errors import UserError
+from unibench.paths import sha256_file, write_atomic
+from unibench.registry import import_string
+
+__all__ = ["score", "save", "result_path", "OPTION_GROUPS"]
+
+# Python keyword -> the option group a track must declare to accept it.
+OPTION_GROUPS = {"lexicon": "lexicon", "groupings": "groupings", "reversed": "reversed", "labels": "labels",
+                 "extractor": "extractor", "judge_base_url": "judge", "judge_model": "judge",
+                 "embeddings": "embeddings", "gold_column": "gold_column"}
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+def _check_options(track, opts: dict) -> dict:
+    given = {k: v for k, v in opts.items() if v not in (None, False, "", ())}
+    for key in given:
+        group = OPTION_GROUPS.get(key)
+        if group is None:
+            raise UserError(f"unknown option '{key}' (known: {', '.join(OPTION_GROUPS)})")
+        if group not in track.options:
+            flag = "--" + key.replace("_", "-")
+            accepted = ", ".join(track.options) or "none"
+            raise UserError(f"track {track.id} does not use {flag} (its options: {accepted})")
+    return given
+
+
+def score(track_id: str, submission_path: str | Path, gold_path: str | Path, *, name: str | None = None,
+          command: str | None = None, **opts: Any) -> dict:
+    """Score `submission_path` against `gold_path` with the official rule of `track_id`; returns the result
+    document (nothing is written; see `save`). Raises UserError for bad input, with a one-line message."""
+    from unibench.tracks.registry import get_track
+
+    track = get_track(track_id)
+    if not track.scorer:
+        raise UserError(f"track {track.id} is not scorable: {track.reason}")
+    given = _check_options(track, opts)
+    sub, gold = Path(submission_path), Path(gold_path)
+    for role, p in (("submission", sub), ("gold", gold)):
+        if not p.is_file():
+            raise UserError(f"{p}: {role} file not found")
+    out = import_string(track.scorer)(track, sub, gold, given)
+    lex = out.pop("lexicon", None)
+    checksums = {role: {path: sha256_file(path)} for role, path in out.pop("files").items()}
+    doc = {
+        "schema": "unibench.track-result/1",
+        "name": name or default_name(sub),
+        "track": track.describe(),
+        "score": out["score"],
+        "units": "x100 (fractions times 100); mse_raw on the raw valence scale; judge scores on their 1-10 scale",
+        "values": out["values"],
+        "n": out["n"],
+        "n_extra_ignored": out["n_extra_ignored"],
+        "notes": out["notes"],
+        "lexicon": lex.describe() if lex is not None else None,
+        "extractor": out.get("extractor"),
+        "judge": out.get("judge"),
+        "records": out["records"],
+        "provenance": {
+            "unibench_version": __version__,
+            "checksums": {**checksums, "lexicon": lex.checksum if lex is not None else None},
+            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
+            "command": command,
+            "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        },
+    }
+    return doc
+
+
+def default_name(submission: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._+-]+", "-", submission.stem).strip("-.") or "submission"
+    return stem
+
+
+def result_path(results_dir: str | Path, name: str, track_id: str) -> Path:
+    if not _SAFE_NAME.match(name):
+        raise UserError(f"--name {name!r}: use letters, digits, '.', '_', '+' or '-' (it becomes a folder name)")
+    return Path(results_dir) / name / f"{track_id}.json"
+
+
+def save(doc: dict, results_dir: str | Path = "results") -> Path:
+    """Write `doc` to results/<name>/<track>.json (atomically) and return the path."""
+    path = result_path(results_dir, doc["name"], doc["track"]["id"])
+    write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+    return path
