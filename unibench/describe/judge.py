@@ -1,24 +1,16 @@
 """The EMER v1 judge (challenge-tracks.md section 3.1): GPT clue-overlap and label-overlap scores (1-10).
 
 Prompts are the upstream ones verbatim (old AffectGPT `evaluation.py`, commit e0aec19). Calls go to any
-OpenAI-compatible endpoint through `judge_complete(prompts, endpoint)`, the one seam the shared LLM engine will
-replace; replies are cached in sqlite keyed by sha256 of (base_url, model, messages, decoding), so a rerun makes no
+OpenAI-compatible endpoint through `judge_complete(prompts, endpoint)`, which sends them through the shared request
+engine (`unibench.engine`): replies are cached persistently, so a rerun makes no
 calls. The API key is read from $OPENAI_API_KEY when a call is needed and never stored (not in the cache key, the
 cache file or any result). Upstream used gpt-3.5-turbo-16k-0613 at temperature 0; other judges give other numbers.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
-import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-from unibench.errors import UserError
-from unibench.paths import cache_dir
 
 __all__ = ["CLUE_PROMPT", "SUMMARY_PROMPT", "LABEL_PROMPT", "JudgeEndpoint", "judge_complete", "parse_score",
            "emer_judge"]
@@ -50,68 +42,19 @@ class JudgeEndpoint:
         return {"base_url": self.base_url, "model": self.model, "decoding": self.decoding}
 
 
-def _key(endpoint: JudgeEndpoint, messages: list[dict]) -> str:
-    blob = json.dumps({"base_url": endpoint.base_url, "model": endpoint.model, "messages": messages,
-                       "decoding": endpoint.decoding}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def _db() -> sqlite3.Connection:
-    path = cache_dir() / "judge-calls.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path)
-    con.execute("CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, reply TEXT NOT NULL)")
-    return con
-
-
 def judge_complete(prompts: list[str], endpoint: JudgeEndpoint) -> list[str | None]:
-    """One user-message chat completion per prompt; None where the call failed (failures are not cached)."""
-    msgs = [[{"role": "user", "content": p}] for p in prompts]
-    keys = [_key(endpoint, m) for m in msgs]
-    con = _db()
-    try:
-        cached = {}
-        for k in set(keys):
-            row = con.execute("SELECT reply FROM calls WHERE key = ?", (k,)).fetchone()
-            if row is not None:
-                cached[k] = row[0]
-        todo = {k: m for k, m in zip(keys, msgs) if k not in cached}
-        endpoint.stats["cache_hits"] += sum(1 for k in keys if k in cached)
-        if todo:
-            client = _client(endpoint)
+    """One user-message chat completion per prompt through the shared request engine (retries, the persistent
+    call cache, in-flight de-duplication); None where the call failed (failures are counted, never cached)."""
+    from unibench.engine import ChatRequest, Endpoint, Engine
 
-            def call(item):
-                key, messages = item
-                try:
-                    resp = client.chat.completions.create(model=endpoint.model, messages=messages,
-                                                          **endpoint.decoding)
-                    return key, resp.choices[0].message.content
-                except Exception:  # a failed sample is reported as None, never cached
-                    return key, None
-
-            with ThreadPoolExecutor(max_workers=max(1, endpoint.workers)) as pool:
-                for key, reply in pool.map(call, todo.items()):
-                    endpoint.stats["calls"] += 1
-                    if reply is None:
-                        endpoint.stats["failed"] += 1
-                        continue
-                    cached[key] = reply
-                    con.execute("INSERT OR REPLACE INTO calls VALUES (?, ?)", (key, reply))
-            con.commit()
-    finally:
-        con.close()
-    return [cached.get(k) for k in keys]
-
-
-def _client(endpoint: JudgeEndpoint):
-    key = os.environ.get("OPENAI_API_KEY")
-    if not key:
-        raise UserError("the judge needs $OPENAI_API_KEY (any non-empty value for a local server without auth)")
-    try:
-        import openai
-    except ImportError:
-        raise UserError("the judge needs the 'openai' package (pip install openai)") from None
-    return openai.OpenAI(base_url=endpoint.base_url, api_key=key, max_retries=2, timeout=120.0)
+    ep = Endpoint(endpoint.base_url, api_key_env="OPENAI_API_KEY", max_concurrency=max(1, endpoint.workers))
+    requests = [ChatRequest(model=endpoint.model, messages=({"role": "user", "content": p},),
+                            temperature=endpoint.temperature, max_tokens=endpoint.max_tokens) for p in prompts]
+    outcomes = Engine(ep, progress=True).run(requests, "judge")
+    endpoint.stats["calls"] += sum(o.attempts for o in outcomes)
+    endpoint.stats["cache_hits"] += sum(1 for o in outcomes if o.cached)
+    endpoint.stats["failed"] += sum(1 for o in outcomes if o.error)
+    return [o.text for o in outcomes]
 
 
 def parse_score(reply: str | None) -> float | None:
