@@ -190,7 +190,7 @@ def test_des_without_labels_needs_an_extractor(cli, tmp_path, lexicons):
 def test_mer2024_ov_without_groupings_asks_for_an_endpoint(cli, tmp_path):
     gold, sub = w(tmp_path / "g.csv", OPEN_GOLD), w(tmp_path / "s.csv", OPEN_SUB)
     code, _, err = cli("score-track", "mer2024-ov", "--submission", sub, "--gold", gold, "--results-dir", tmp_path)
-    assert code == 2 and "--groupings" in err and "LLM grouping endpoint" in err
+    assert code == 2 and "--groupings" in err and "--grouping-base-url" in err
 
 
 @pytest.mark.parametrize("track", ["mer2025-pr", "mer2026-ps"])
@@ -234,3 +234,41 @@ def test_docs_cover_every_track():
     text = (Path(__file__).resolve().parents[1] / "docs" / "tracks.md").read_text()
     for t in track_ids():
         assert f"`{t}`" in text, t
+
+
+def test_mer2024_ov_groupings_from_an_llm_endpoint(cli, tmp_path, monkeypatch):
+    """Without stored replies, the groupings are asked of an OpenAI-compatible server (here a real loopback one)."""
+    import json as _json
+
+    from tests.fake_server import FakeServer, Reply, completion_body
+
+    gold = tmp_path / "gold.csv"
+    sub = tmp_path / "sub.csv"
+    gold.write_text("name,openset\na,\"['happy', 'sad']\"\nb,\"['angry']\"\n")
+    sub.write_text("name,openset\na,\"['joyful']\"\nb,\"['furious', 'calm']\"\n")
+    seen = []
+
+    def script(prompt: str, nth: int) -> Reply:
+        seen.append(prompt)
+        reply = "[['happy', 'joyful'], ['sad']]" if "joyful" in prompt else "[['angry', 'furious'], ['calm']]"
+        return Reply(body=completion_body(reply, "m"))
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    with FakeServer(script) as server:
+        args = ("score-track", "mer2024-ov", "--submission", sub, "--gold", gold, "--grouping-base-url",
+                server.base_url, "--grouping-model", "m", "--results-dir", tmp_path / "res", "--format", "json")
+        code, out, err = cli(*args)
+        assert code == 0, err
+        doc = _json.loads(out)
+        # a: G={happy,sad} P={happy}: precision 1, recall 1/2; b: G={angry} P={angry,calm}: precision 1/2, recall 1
+        assert doc["values"]["precision"] == 75.0 and doc["values"]["recall"] == 75.0 and doc["score"] == 75.0
+        assert all(p.startswith("Please assume the role of an expert in the field of emotions. We provide a set of "
+                                "emotions. Please group the emotions") for p in seen)
+        assert sorted(p.rsplit("Input: ", 1)[1] for p in seen) == ["['angry', 'calm', 'furious'] Output:",
+                                                                 "['happy', 'joyful', 'sad'] Output:"]
+        calls = len(seen)
+        code, _, err = cli(*args)
+        assert code == 0 and len(seen) == calls  # the second run is served from the call cache
+    stored = "".join(p.read_text() for p in (tmp_path / "res").rglob("*.json"))
+    assert stored and "sk-test-secret" not in stored
+

@@ -26,6 +26,10 @@ def add_arguments(p) -> None:
     add_common(p)
     p.add_argument("--groupings", default=None, metavar="ZIP",
                    help="mer2024-ov: stored GPT synonym-grouping replies (openset-synonym.zip)")
+    p.add_argument("--grouping-base-url", default=None, metavar="URL",
+                   help="mer2024-ov without stored groupings: ask this OpenAI-compatible endpoint (key: $OPENAI_API_KEY)")
+    p.add_argument("--grouping-model", default=None, metavar="NAME",
+                   help="model for --grouping-base-url (default gpt-3.5-turbo-16k-0613, as upstream)")
     p.add_argument("--reversed", default=None, metavar="FILE",
                    help="mer2026-prefer: predictions made on the a1<->a2 swapped pairs (swap consistency)")
     p.add_argument("--labels", default=None, metavar="A,B,...",
@@ -69,4 +73,6 @@ def run(args) -> int:
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
     return score_and_write(args.track, args, {"lexicon": args.lexicon, "extractor": args.extractor,
                                               "groupings": args.groupings, "reversed": args.reversed,
+                                              "grouping_base_url": args.grouping_base_url,
+                                              "grouping_model": args.grouping_model,
                                               "labels": labels})

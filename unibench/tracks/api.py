@@ -22,6 +22,7 @@ __all__ = ["score", "save", "result_path", "OPTION_GROUPS"]
 # Python keyword -> the option group a track must declare to accept it.
 OPTION_GROUPS = {"lexicon": "lexicon", "groupings": "groupings", "reversed": "reversed", "labels": "labels",
                  "extractor": "extractor", "judge_base_url": "judge", "judge_model": "judge",
+                 "grouping_base_url": "grouping_llm", "grouping_model": "grouping_llm",
                  "embeddings": "embeddings", "gold_column": "gold_column"}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 

@@ -81,7 +81,7 @@ def _tracks() -> list[Track]:
               citation=MER2024, **semi),
         Track("mer2024-ov", "MER2024 MER-OV", "mean(set precision, set recall) after GPT synonym grouping",
               "CSV name,openset (MER2024 quote-only list string)", "CSV name,openset", MER2024,
-              scorer=f"{_OV}:score_mer2024_ov", options=("groupings",)),
+              scorer=f"{_OV}:score_mer2024_ov", options=("groupings", "grouping_llm")),
         Track("mer2025-semi", "MER2025 Track 1 MER-SEMI", "WAF over the gold names", _DISCRETE, citation=MER2025,
               **semi),
         Track("mer2025-fg", "MER2025 Track 2 MER-FG", "mean(EW-F level 1, EW-F level 2), AffectGPT lexicon",

@@ -109,12 +109,27 @@ GROUPING_PROMPT = (  # get_openset_synonym, as quoted in mer-unibench-protocol.m
 
 
 def request_groupings(words: dict[str, list[str]], opts: dict) -> dict[str, str]:
-    """Hook: name -> grouping reply for the words of each sample (GPT prompt GROUPING_PROMPT, temperature 0).
+    """name -> grouping reply for the words of each sample, asked of an OpenAI-compatible LLM through the shared
+    request engine (GROUPING_PROMPT, temperature 0, max_tokens 1000 as upstream; key from $OPENAI_API_KEY).
 
-    The LLM route belongs to the shared extraction engine (Models-in issue); until it is plugged in here, scoring
-    needs stored replies."""
-    raise UserError("mer2024-ov needs synonym groupings: pass --groupings openset-synonym.zip (stored replies); "
-                    "computing them needs an LLM grouping endpoint, which is not available in this build")
+    Upstream sent `set(gt) | set(pred)` in Python's set order, which is not reproducible; the words go sorted here.
+    Replies from another model than upstream's gpt-3.5-turbo-16k-0613 give other numbers: the model is recorded.
+    A sample whose call fails gets no reply and is reported, never silently scored."""
+    from unibench.engine import ChatRequest, Endpoint, Engine
+
+    if not opts.get("grouping_base_url"):
+        raise UserError("mer2024-ov needs synonym groupings: pass --groupings openset-synonym.zip (stored replies) "
+                        "or --grouping-base-url URL [--grouping-model NAME] to ask an OpenAI-compatible LLM")
+    model = opts.get("grouping_model") or "gpt-3.5-turbo-16k-0613"
+    names = list(words)
+    requests = [ChatRequest(model=model, temperature=0.0, max_tokens=1000, messages=(
+        {"role": "user", "content": GROUPING_PROMPT.format(merge_openset=repr(words[n]))},)) for n in names]
+    outcomes = Engine(Endpoint(opts["grouping_base_url"])).run(requests, "synonym groupings")
+    failed = [n for n, o in zip(names, outcomes) if o.error]
+    if failed:
+        raise UserError(f"{len(failed)} of {len(names)} grouping calls failed ({failed[0]}: "
+                        f"{outcomes[names.index(failed[0])].error}); re-run to retry them (answers so far are cached)")
+    return {n: o.text for n, o in zip(names, outcomes)}
 
 
 def score_mer2024_ov(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
