@@ -11,7 +11,10 @@ from unibench.cli import add_data_root, add_format, add_results_dir, print_json,
 
 def add_arguments(p) -> None:
     p.add_argument("--model", required=True, metavar="KIND:ARG",
-                   help="e.g. affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout)")
+                   help="e.g. affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout), or a model card name "
+                        "(adapters/<name>.yaml: a live OpenAI-compatible model; also openai:NAME or openai:PATH.yaml)")
+    p.add_argument("--adapters-dir", default=None, metavar="DIR",
+                   help="extra folder of model cards (also $UNIBENCH_ADAPTERS), searched before the shipped ones")
     p.add_argument("-M", "--model-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="adapter option, e.g. -M run=RUN_FOLDER_PREFIX")
     p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
@@ -20,9 +23,24 @@ def add_arguments(p) -> None:
     p.add_argument("--lexicon", default=None, metavar="PATH",
                    help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
     p.add_argument("--extractor", default="cache", help="how labels are read from responses (default: cache)")
+    g = p.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
+    g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
+    g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
+    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T",
+                   help="default: upstream 0.7 (seeded per sample); 0 for greedy")
+    g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
+    g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
+    g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
+                        "join the N slices with `unibench merge`")
     p.add_argument("--checkpoint", default="best", metavar="POLICY",
                    help="best (per dataset, chosen on test, as the paper does), last, an epoch number, a checkpoint "
                         "name, or all")
+    p.add_argument("--max-failed", type=float, default=0.05, metavar="FRACTION",
+                   help="fail the run (exit 1, nothing written) when more than this fraction of a dataset's samples "
+                        "failed (model call or extraction) at any checkpoint; failed samples are retried on re-run "
+                        "(default 0.05; 1 accepts any)")
     p.add_argument("--allow-partial", action="store_true",
                    help="score a corpus whose test split lacks samples; the result is marked partial and kept apart")
     add_results_dir(p)
@@ -56,28 +74,71 @@ def _load_lexicon(arg: str | None, cards):
     return NoLexicon()
 
 
+def _progress(args) -> bool:
+    """Bars go to stderr, and never when a script reads --format json from a pipe."""
+    return sys.stderr.isatty() and not (args.format == "json" and not sys.stdout.isatty())
+
+
+def _check_failures(outcomes, limit: float, sharded: bool) -> None:
+    """Too many failed samples is a failed run, not a low score. Successes are cached, so a re-run resumes."""
+    from unibench.errors import CheckFailed
+
+    for o in outcomes:
+        if sharded:
+            name, n_failed, n_total = o["card"].name, o["failed"], len(o["ids"]) * max(1, o["n_checkpoints"])
+            rows = [(name, "all checkpoints", n_failed, n_total, o.get("example", ""))]
+        else:
+            rows = [(o.card.name, s["checkpoint"], s.get("n_failed", 0), s["n_total"],
+                     next(iter(s.get("failure_examples", {})), "")) for s in o.all_scores]
+        for ds, ck, n_failed, n_total, example in rows:
+            if n_total and n_failed / n_total > limit:
+                raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
+                                  f"more than --max-failed {limit:g}; nothing written"
+                                  + (f" (e.g. {example[:160]})" if example else "") +
+                                  ". Finished calls are cached: fix the cause and re-run")
+
+
+def _build_extractor(args):
+    from unibench.extract import EXTRACTORS
+
+    cls = EXTRACTORS.get(args.extractor)
+    return cls.from_args(args) if hasattr(cls, "from_args") else cls()  # from_args: extractors with options
+
+
 def run(args) -> int:
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card, load_corpus, suite_names
     from unibench.datasets.loader import data_root
     from unibench.errors import UserError
-    from unibench.extract import EXTRACTORS
     from unibench.paths import write_atomic
     from unibench.report import format_table, summary
     from unibench.runner import evaluate, result_document, result_path
+    from unibench.commands.run_shard import run_shard, write_shards
+    from unibench.shard import parse_shard
 
-    adapter = build_adapter(args.model, _options(args.model_arg))
+    options = _options(args.model_arg)
+    if args.adapters_dir:
+        options["adapters_dir"] = args.adapters_dir
+    args.progress = _progress(args)
+    adapter = build_adapter(args.model, options)
+    if hasattr(adapter, "progress"):
+        adapter.progress = args.progress
     name = args.name or adapter.default_name
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
-    extractor = EXTRACTORS.get(args.extractor)()
+    shard = parse_shard(args.shard) if args.shard is not None else None
     root = data_root(args.data_root)
     lexicon = _load_lexicon(args.lexicon, cards)
+    extractor = _build_extractor(args)
     outcomes, skipped = [], []
+    subtitles = bool(getattr(adapter, "needs_subtitles", False))
     for card in cards:
         try:
-            corpus = load_corpus(card, root, allow_partial=args.allow_partial)
+            corpus = load_corpus(card, root, allow_partial=args.allow_partial, subtitles=subtitles)
+            if shard is not None:
+                outcomes.append(run_shard(card, corpus, adapter, extractor, lexicon, args, name, root, shard))
+                continue
             outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name))
         except UserError as err:
             if not requested_all:
@@ -85,7 +146,10 @@ def run(args) -> int:
             skipped.append({"dataset": card.name, "reason": str(err)})
     if not outcomes:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
+    _check_failures(outcomes, args.max_failed, shard is not None)
     command = "unibench " + shlex.join(sys.argv[1:])
+    if shard is not None:
+        return write_shards(outcomes, skipped, args, name, shard, command, extractor)
     written = []
     for o in outcomes:  # all scored and validated: now write
         doc = result_document(o, adapter, extractor, lexicon, command)
@@ -96,10 +160,18 @@ def run(args) -> int:
             e["results_file"] = str(path)
         written.append(str(path))
     doc = summary(name, outcomes, skipped, lexicon, extractor, args.checkpoint, suite_names())
+    for key, obj in (("model_calls", adapter), ("extractor_calls", extractor)):
+        if getattr(obj, "stats", None):  # engine counts (requests, cache hits, sent, errors): run facts, not results
+            doc[key] = obj.stats
+    failed = [f"{e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
+              f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty"
+              for e in doc["results"] if e.get("n_failed")]
     if args.format == "json":
         print_json(doc)
     else:
         print(format_table(doc), flush=True)
     for s in skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
+    for line in failed:
+        print(f"warning: {line}", file=sys.stderr)
     return 0
