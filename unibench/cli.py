@@ -20,6 +20,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("unibench.commands.run", "score a model on one or more datasets"),
     "datasets": ("unibench.commands.datasets", "list the corpus cards and whether each is found"),
+    "merge": ("unibench.commands.merge", "join the shards of `run --shard i/N` into one result per dataset"),
 }
 
 
