@@ -90,7 +90,7 @@ def find_card(ref: str, extra: str | None = None) -> Path:
 
         where = ", ".join(str(d) for d in search_dirs(extra))
         raise UserError(f"--model {ref}: no model card {ref}.yaml in {where}{suggest(ref, cards)} "
-                        f"(cards: {', '.join(cards) or 'none'}); saved outputs need KIND:PATH, e.g. affectgpt-npz:DIR")
+                        f"(cards: {', '.join(cards) or 'none'}); expected KIND:ARG (e.g. affectgpt-npz:DIR) or a model card name")
     return cards[ref]
 
 
