@@ -259,3 +259,20 @@ def test_shipped_cards_load():
     assert {"gpt-4o", "qwen2.5-omni-7b", "qwen2-audio-7b", "ollama-llama3.1-8b"} <= set(cards)
     for path in cards.values():
         load_card(path)
+
+
+def test_live_shards_merge_to_the_single_run(cli, live):
+    with serve() as srv:
+        write_card(live, srv.base_url)
+        assert run(cli, live, srv)[0] == 0
+        single = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
+        shutil.rmtree(live["res"])
+        for i in range(2):
+            code, out, err = run(cli, live, srv, "--shard", f"{i}/2")
+            assert code == 0, err
+    code, out, err = cli("merge", "--results-dir", live["res"], "--model", "toy-mllm", "--format", "json")
+    assert code == 0, err
+    merged = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
+    for key in ("results", "checkpoints", "records", "model", "extractor"):
+        assert merged[key] == single[key], key
+    assert merged["provenance"]["run_spec"] == single["provenance"]["run_spec"]
