@@ -61,9 +61,11 @@ class FakeServer(ThreadingHTTPServer):
     daemon_threads = True  # slow handlers must not block shutdown
     request_queue_size = 1024  # the benchmark opens many connections at once
 
-    def __init__(self, script: Callable[[str, int], Reply] = echo) -> None:
+    def __init__(self, script: Callable[[str, int], Reply] = echo,
+                 payload_script: Callable[[dict, int], Reply] | None = None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = script
+        self.payload_script = payload_script  # when set, answers from the whole request body (e.g. its seed)
         self.lock = threading.Lock()
         self.calls = 0
         self.per_prompt: collections.Counter[str] = collections.Counter()
@@ -104,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             nth = srv.per_prompt[prompt]
             srv.headers_seen.append(dict(self.headers))
             srv.payloads.append(payload)
-        reply = srv.script(prompt, nth)
+        reply = srv.script(prompt, nth) if srv.payload_script is None else srv.payload_script(payload, nth)
         if reply.delay:
             time.sleep(reply.delay)
         body = reply.body if reply.body is not None else completion_body("echo: " + prompt, payload["model"])

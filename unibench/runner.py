@@ -12,7 +12,7 @@ from pathlib import Path
 from unibench import __version__
 from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
-from unibench.paths import sha256_file, sha256_files
+from unibench.paths import sha256_file
 from unibench.schema import RunSpec
 from unibench.scoring import records as make_records, score_task
 
@@ -65,44 +65,126 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
     return wanted[:1], f"fixed checkpoint {policy}"
 
 
+@dataclass
+class Collected:
+    """One checkpoint's per-sample outputs (None when not read yet) and extractions, before scoring."""
+
+    checkpoint: object
+    ext: dict
+    outputs: dict | None = None
+    files: list = field(default_factory=list)
+    checksums: dict = field(default_factory=dict)  # recorded sha256 per file (merge: the files may be elsewhere)
+
+
+def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None) -> Collected:
+    """Outputs (when the extractor needs them, or `ids` asks for a slice) and extractions for one checkpoint.
+    With `ids` (a shard) everything is restricted to those samples and the outputs are always kept."""
+    where = f"{card.name} / {ck.name}"
+    wanted = corpus.ids if ids is None else ids
+    keep = set(wanted)
+    samples = list(corpus.samples) if ids is None else [s for s in corpus.samples if s.id in keep]
+    outputs = None
+    if extractor.needs_outputs or ids is not None:
+        outputs = adapter.outputs(ck, samples)
+        if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
+            outputs = {k: v for k, v in outputs.items() if k in keep}
+        check_ids(f"{where} outputs", wanted, outputs, allow_extra=corpus.partial)
+    ext = extractor.extract(ck, card.task, outputs if extractor.needs_outputs else None)
+    if ids is not None:
+        ext = {k: v for k, v in ext.items() if k in keep}
+    check_ids(where, wanted, ext, allow_extra=corpus.partial)
+    return Collected(ck, ext, outputs, [*ck.files, *extractor.source_files(ck, card.task)])
+
+
+def failures(c: Collected, ids: list[str]) -> dict:
+    """Per-sample errors of one checkpoint: failed model calls and failed extractions (counted, never dropped).
+    A failed sample is scored as an empty prediction; the commonest error messages come along."""
+    import collections
+
+    out = c.outputs or {}
+    msgs: collections.Counter[str] = collections.Counter()
+    n_out = n_ext = n_any = 0
+    for i in ids:
+        o_err = out[i].error if i in out else None
+        e_err = c.ext[i].error
+        n_out += o_err is not None
+        n_ext += e_err is not None
+        n_any += o_err is not None or e_err is not None
+        if o_err is not None or e_err is not None:
+            msgs[e_err or f"model output: {o_err}"] += 1
+    doc = {"n_failed": n_any, "n_failed_outputs": n_out, "n_failed_extractions": n_ext}
+    if msgs:
+        doc["failure_examples"] = dict(msgs.most_common(3))
+    return doc
+
+
 def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str, *,
              bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
-    checkpoints = adapter.checkpoints(card)
+    collected = [collect(card, corpus, adapter, extractor, ck) for ck in adapter.checkpoints(card)]
+    return finish(card, corpus, collected, adapter, extractor, lexicon, policy, model_name,
+                  bootstrap=bootstrap, seed=seed)
+
+
+def _files_sha256(files: list[tuple[str, str]]) -> str:
+    """`paths.sha256_files` from known checksums (names and contents, in order)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path, sha in files:
+        h.update(Path(path).name.encode() + b"\0" + bytes.fromhex(sha))
+    return h.hexdigest()
+
+
+def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
+    """Live models leave no files behind: checksum what they said instead (sorted, so shards merge to it)."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    for c in collected:
+        out = c.outputs or {}
+        for i in sorted(ids):
+            r = out.get(i)
+            h.update(json.dumps([c.checkpoint.name, i, None if r is None else [r.text, r.error]]).encode())
+    return h.hexdigest()
+
+
+def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon, policy: str,
+           model_name: str, *, bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
+    """Score every checkpoint, select by policy, build records for the kept ones. Shared by run and merge."""
     samples = list(corpus.samples)
     scores, scored, files = [], {}, []
-    outputs: dict[str, dict] = {}
-    for ck in checkpoints:
-        where = f"{card.name} / {ck.name}"
-        if extractor.needs_outputs:
-            outputs[ck.name] = adapter.outputs(ck, samples)
-            check_ids(f"{where} outputs", corpus.ids, outputs[ck.name], allow_extra=corpus.partial)
-        ext = extractor.extract(ck, card.task, outputs.get(ck.name))
-        extra = check_ids(where, corpus.ids, ext, allow_extra=corpus.partial)
-        result = score_task(card.task, samples, ext, lexicon)
-        result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra)
+    for c in collected:
+        ck = c.checkpoint
+        extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)
+        result = score_task(card.task, samples, c.ext, lexicon)
+        result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
+                            **failures(c, corpus.ids))
         # hook: what the adapter detected (e.g. the prediction kind) and MERBench's ACC/WAF for classifier outputs
         result.score.update(getattr(adapter, "describe_outputs", lambda _: {})(ck))
-        result.score["secondary"].update(merbench_secondary(card, samples, outputs.get(ck.name)))
+        result.score["secondary"].update(merbench_secondary(card, samples, c.outputs))
         scores.append(result.score)
-        scored[ck.name] = (ext, result)
-        files += [*ck.files, *extractor.source_files(ck, card.task)]
+        scored[ck.name] = (c, result)
+        files += [(str(f), c.checksums.get(str(f))) for f in c.files]
     chosen, selection = select(scores, policy)
     records = {}
     for s in chosen:
         s["selection"] = selection
-        ck = next(c for c in checkpoints if c.name == s["checkpoint"])
-        if ck.name not in outputs:
-            outputs[ck.name] = adapter.outputs(ck, samples)
-            check_ids(f"{card.name} / {ck.name} outputs", corpus.ids, outputs[ck.name], allow_extra=corpus.partial)
-        ext, result = scored[ck.name]
-        rows = make_records(card.task, samples, ext, result, lexicon.wheels)
-        out = outputs[ck.name]
-        records[ck.name] = [dict(r, response=out[r["id"]].text) for r in rows]
-    checksums = {str(f): sha256_file(f) for f in files}
+        c, result = scored[s["checkpoint"]]
+        if c.outputs is None:
+            c.outputs = adapter.outputs(c.checkpoint, samples)
+            check_ids(f"{card.name} / {c.checkpoint.name} outputs", corpus.ids, c.outputs, allow_extra=corpus.partial)
+        rows = make_records(card.task, samples, c.ext, result, lexicon.wheels)
+        out = c.outputs
+        records[c.checkpoint.name] = [_record(r, out[r["id"]], c.ext[r["id"]]) for r in rows]
+    files = [(f, sha or sha256_file(f)) for f, sha in files]
+    checksums = dict(files)
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
-        model=model_name, adapter=adapter.kind, predictions_sha256=sha256_files(files) if files else "",
-        extractor=f"{extractor.id}@{extractor.version}", lexicon=f"{lexicon.id}@{lexicon.version}",
+        model=model_name, adapter=adapter.kind,
+        predictions_sha256=_files_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
+        extractor=getattr(extractor, "spec", f"{extractor.id}@{extractor.version}"),
+        lexicon=f"{lexicon.id}@{lexicon.version}",
         lexicon_checksum=lexicon.checksum, checkpoint_policy=policy, unibench_version=__version__,
         partial=corpus.partial,
     )
@@ -113,6 +195,14 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
 
         add_intervals(outcome, bootstrap, seed)  # from the in-memory records, so --no-records still gets CIs
     return outcome
+
+
+def _record(row: dict, response, extraction) -> dict:
+    rec = dict(row, response=response.text)
+    errors = {k: v for k, v in (("output", response.error), ("extraction", extraction.error)) if v}
+    if errors:
+        rec["error"] = errors
+    return rec
 
 
 def _portable(path: str, root: str | Path | None) -> str:
@@ -145,7 +235,8 @@ def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str
                     "citation": o.card.citation},
         "protocol": PROTOCOL,
         "lexicon": lexicon.describe(),
-        "extractor": {"id": extractor.id, "version": extractor.version, "description": extractor.description},
+        "extractor": (extractor.describe() if hasattr(extractor, "describe") else
+                      {"id": extractor.id, "version": extractor.version, "description": extractor.description}),
         "checkpoint_policy": o.spec.checkpoint_policy,
         "results": o.entries,
         "checkpoints": o.all_scores,

@@ -59,10 +59,12 @@ class Response:
 @dataclass(frozen=True)
 class Extraction:
     """What an extractor turned one model response into: a label-list string (as upstream caches hold it) and, for
-    sentiment sets, a sentiment word."""
+    sentiment sets, a sentiment word. `error` is set when the model call or the extraction failed; the sample is then
+    scored as an empty prediction and counted, never dropped."""
 
     labels: str
     sentiment: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from unibench.registry import Registry
 ADAPTERS = Registry("model adapter", entry_point_group="unibench.adapters")
 ADAPTERS.register("affectgpt-npz", "unibench.adapters.affectgpt_npz:AffectGPTNpz")
 ADAPTERS.register("preds", "unibench.adapters.preds:PredsAdapter")
+ADAPTERS.register("openai", "unibench.adapters.openai_chat:OpenAIChatAdapter")
 
 _EPOCH = re.compile(r"^checkpoint_(\d+)")
 
@@ -92,6 +93,8 @@ def build_adapter(spec: str, options: dict[str, str] | None = None) -> ModelAdap
         adapter.kind = adapter.kind or cls.__name__
         return adapter
     kind, sep, arg = spec.partition(":")
+    if not sep and spec.strip():  # a bare name is a model card (adapters/<name>.yaml): a live model
+        kind, sep, arg = "openai", ":", spec.strip()
     if not sep or not arg:
         raise UserError(f"--model {spec}: expected KIND:ARG, e.g. affectgpt-npz:PATH/TO/output or "
                         f"preds:FILE, or path/to/file.py:ClassName (kinds: {', '.join(ADAPTERS.names())})")

@@ -13,7 +13,10 @@ def add_arguments(p) -> None:
     p.add_argument("--model", required=True, metavar="KIND:ARG",
                    help="affectgpt-npz:PATH/TO/output (AffectGPT's saved-output layout), preds:FILE_OR_FOLDER "
                         "(CSV/JSONL/JSON/npz predictions, docs/predictions.md), path/to/file.py:ClassName (a plug-in "
-                        "adapter); `unibench models` lists the kinds")
+                        "adapter), or a model card name (adapters/<name>.yaml: a live OpenAI-compatible model; also "
+                        "openai:NAME or openai:PATH.yaml); `unibench models` lists them")
+    p.add_argument("--adapters-dir", default=None, metavar="DIR",
+                   help="extra folder of model cards (also $UNIBENCH_ADAPTERS), searched before the shipped ones")
     p.add_argument("-M", "--model-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="adapter option, e.g. -M run=RUN_FOLDER_PREFIX, -M kind=label, -M labels=neutral,angry,...")
     p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
@@ -23,10 +26,25 @@ def add_arguments(p) -> None:
                    help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
     p.add_argument("--extractor", default="auto",
                    help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
-                        "for structured predictions), cache, given, or another registered extractor")
+                        "for structured predictions), cache, given, llm, or another registered extractor")
+    g = p.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
+    g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
+    g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
+    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T",
+                   help="default: upstream 0.7 (seeded per sample); 0 for greedy")
+    g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
+    g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
+    g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+    p.add_argument("--shard", default=None, metavar="I/N",
+                   help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
+                        "join the N slices with `unibench merge`")
     p.add_argument("--checkpoint", default="best", metavar="POLICY",
                    help="best (per dataset, chosen on test, as the paper does), last, an epoch number, a checkpoint "
                         "name, or all")
+    p.add_argument("--max-failed", type=float, default=0.05, metavar="FRACTION",
+                   help="fail the run (exit 1, nothing written) when more than this fraction of a dataset's samples "
+                        "failed (model call or extraction) at any checkpoint; failed samples are retried on re-run "
+                        "(default 0.05; 1 accepts any)")
     p.add_argument("--allow-partial", action="store_true",
                    help="score a corpus whose test split lacks samples; the result is marked partial and kept apart")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
@@ -89,6 +107,49 @@ def invocation(args) -> dict:
             "checkpoint": args.checkpoint, "allow_partial": bool(args.allow_partial)}
 
 
+def run_options(args) -> dict:
+    """How results are scored and stored beyond the corpus/model/extractor/lexicon: recorded in shards so that
+    `unibench merge` writes exactly what the unsharded run would."""
+    return {"invocation": invocation(args), "records": not args.no_records, "modalities": _modalities(args.modalities),
+            "bootstrap": args.bootstrap, "seed": args.seed, "reproduces": args.reproduces}
+
+
+def store(o, adapter, extractor, lexicon, command: str, opts: dict, data_root) -> dict:
+    """The result document of one outcome under the run's options (shared by run and merge)."""
+    from unibench.runner import result_document
+
+    doc = result_document(o, adapter, extractor, lexicon, command, invocation=opts["invocation"],
+                          records=opts["records"], data_root=data_root, modalities=opts["modalities"])
+    if opts.get("reproduces"):
+        doc["model"]["reproduces"] = opts["reproduces"]
+    return doc
+
+
+def _progress(args) -> bool:
+    """Bars go to stderr, and never when a script reads --format json from a pipe."""
+    return sys.stderr.isatty() and not (args.format == "json" and not sys.stdout.isatty())
+
+
+def _check_failures(outcomes, limit: float, sharded: bool) -> None:
+    """Too many failed samples is a failed run, not a low score. Successes are cached, so a re-run resumes."""
+    from unibench.errors import CheckFailed
+
+    for o in outcomes:
+        if sharded:
+            name, n_failed, n_total = o["card"].name, o["failed"], len(o["ids"]) * max(1, o["n_checkpoints"])
+            rows = [(name, "all checkpoints", n_failed, n_total, o.get("example", ""))]
+        else:
+            rows = [(o.card.name, s["checkpoint"], s.get("n_failed", 0), s["n_total"],
+                     next(iter(s.get("failure_examples", {})), "")) for s in o.all_scores]
+        for ds, ck, n_failed, n_total, example in rows:
+            if n_total and n_failed / n_total > limit:
+                raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
+                                  f"more than --max-failed {limit:g}; nothing written"
+                                  + (f" (e.g. {example[:160]})" if example else "") +
+                                  ". Finished calls are cached: fix the cause and re-run")
+
+
+
 def run(args) -> int:
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card, load_corpus, suite_names
@@ -97,23 +158,36 @@ def run(args) -> int:
     from unibench.extract.auto import resolve_extractor
     from unibench.paths import write_atomic
     from unibench.report import format_table, summary
-    from unibench.runner import evaluate, result_document, result_path
+    from unibench.runner import evaluate, result_path
+    from unibench.commands.run_shard import run_shard, write_shards
+    from unibench.shard import parse_shard
 
     if args.bootstrap < 0:
         raise UserError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0")
-    modalities = _modalities(args.modalities)
-    adapter = build_adapter(args.model, _options(args.model_arg))
+    _modalities(args.modalities)  # bad input fails before any work
+    options = _options(args.model_arg)
+    if args.adapters_dir:
+        options["adapters_dir"] = args.adapters_dir
+    args.progress = _progress(args)
+    adapter = build_adapter(args.model, options)
+    if hasattr(adapter, "progress"):
+        adapter.progress = args.progress
     name = args.name or adapter.default_name
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
-    extractor = resolve_extractor(args.extractor, adapter)
+    shard = parse_shard(args.shard) if args.shard is not None else None
     root = data_root(args.data_root)
     lexicon = _load_lexicon(args.lexicon, cards)
+    extractor = resolve_extractor(args.extractor, adapter, args)
     outcomes, skipped = [], []
+    subtitles = bool(getattr(adapter, "needs_subtitles", False))
     for card in cards:
         try:
-            corpus = load_corpus(card, root, allow_partial=args.allow_partial)
+            corpus = load_corpus(card, root, allow_partial=args.allow_partial, subtitles=subtitles)
+            if shard is not None:
+                outcomes.append(run_shard(card, corpus, adapter, extractor, lexicon, args, name, root, shard))
+                continue
             outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name,
                                      bootstrap=args.bootstrap, seed=args.seed))
         except UserError as err:
@@ -122,13 +196,13 @@ def run(args) -> int:
             skipped.append({"dataset": card.name, "reason": str(err)})
     if not outcomes:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
+    _check_failures(outcomes, args.max_failed, shard is not None)
     command = "unibench " + shlex.join(sys.argv[1:])
+    if shard is not None:
+        return write_shards(outcomes, skipped, args, name, shard, command, extractor)
     written = []
     for o in outcomes:  # all scored and validated: now write
-        doc = result_document(o, adapter, extractor, lexicon, command, invocation=invocation(args),
-                              records=not args.no_records, data_root=root, modalities=modalities)
-        if args.reproduces:
-            doc["model"]["reproduces"] = args.reproduces
+        doc = store(o, adapter, extractor, lexicon, command, run_options(args), root)
         path = result_path(args.results_dir, name, o.card.name, o.corpus.partial)
         # compact JSON: the indenting encoder is pure Python and costs more than scoring
         write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
@@ -136,10 +210,18 @@ def run(args) -> int:
             e["results_file"] = str(path)
         written.append(str(path))
     doc = summary(name, outcomes, skipped, lexicon, extractor, args.checkpoint, suite_names())
+    for key, obj in (("model_calls", adapter), ("extractor_calls", extractor)):
+        if getattr(obj, "stats", None):  # engine counts (requests, cache hits, sent, errors): run facts, not results
+            doc[key] = obj.stats
+    failed = [f"{e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
+              f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty"
+              for e in doc["results"] if e.get("n_failed")]
     if args.format == "json":
         print_json(doc)
     else:
         print(format_table(doc), flush=True)
     for s in skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
+    for line in failed:
+        print(f"warning: {line}", file=sys.stderr)
     return 0

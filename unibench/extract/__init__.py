@@ -8,3 +8,4 @@ from unibench.registry import Registry
 EXTRACTORS = Registry("extractor", entry_point_group="unibench.extractors")
 EXTRACTORS.register("cache", "unibench.extract.cache:CacheExtractor")
 EXTRACTORS.register("given", "unibench.extract.given:GivenExtractor")
+EXTRACTORS.register("llm", "unibench.extract.llm:LLMExtractor")

@@ -10,11 +10,19 @@ from __future__ import annotations
 from unibench.errors import UserError
 
 
-def resolve_extractor(name: str, adapter):
+def _build(name: str, args):
+    from unibench.extract import EXTRACTORS
+
+    cls = EXTRACTORS.get(name)
+    # extractors with options (llm: endpoint, model, decoding) read them from the run's arguments
+    return cls.from_args(args) if args is not None and hasattr(cls, "from_args") else cls()
+
+
+def resolve_extractor(name: str, adapter, args=None):
     from unibench.extract import EXTRACTORS
 
     if name.strip().lower() != "auto":
-        return EXTRACTORS.get(name)()
+        return _build(name, args)
     chosen = getattr(adapter, "default_extractor", lambda: None)()
     if chosen is None:
         text_readers = [n for n in EXTRACTORS.names() if n not in ("cache", "given")]
@@ -22,4 +30,4 @@ def resolve_extractor(name: str, adapter):
                         "extraction; choose how to turn them into labels with --extractor NAME ("
                         + (", ".join(text_readers) if text_readers else "lexicon or llm, once installed")
                         + f"; known extractors: {', '.join(EXTRACTORS.names())})")
-    return EXTRACTORS.get(chosen)()
+    return _build(chosen, args)

@@ -1,0 +1,146 @@
+"""`--extractor llm`: the upstream two-step Qwen extraction, sent to any OpenAI-compatible endpoint.
+
+Prompt A turns each raw response into a label-list string; for sentiment sets prompt B turns that list (A's
+post-processed output, as upstream) into positive / negative / neutral. One user-only chat message per call, no
+system message (the server's chat template adds its default, as vLLM's `apply_chat_template` did upstream).
+
+Decoding is upstream's (temperature 0.7, top_p 0.8, repetition_penalty 1.05 via extra_body, max_tokens 512) unless
+`--extractor-temperature` says otherwise. Sampled decoding draws once per (checkpoint, sample), as upstream calls
+the LLM once per sample: each request carries `seed = sha256("<checkpoint>/<sample id>")[:4 bytes] & 0x7fffffff`,
+which vLLM and OpenAI honour and which keeps two samples with the same text apart in the cache. With temperature 0
+there is no seed and identical prompts are sent once.
+
+A failed call (after the engine's retries) is a per-sample error: the sample is scored as an empty prediction
+(labels "", sentiment "" -> counted as negative, as any non-'positive' word upstream), its record carries the
+error and the run reports the count. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from unibench.errors import UserError
+from unibench.extract.llm_prompts import PROMPTS_SHA, UPSTREAM_DECODING, postprocess, render_a, render_b
+from unibench.schema import Extraction
+
+DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
+KEY_ENV = "OPENAI_API_KEY"  # the only place the key is read from
+
+
+def sample_seed(checkpoint: str, sample_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{checkpoint}/{sample_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+class LLMExtractor:
+    id = "llm"
+    needs_outputs = True
+    # bump the leading number when the request shape or post-processing changes; the hash follows the prompts
+    version = f"1.{PROMPTS_SHA[:8]}"
+    description = "upstream prompts A (response -> OV labels) and B (labels -> sentiment) via an OpenAI-compatible LLM"
+
+    def __init__(self, base_url: str | None = None, model: str | None = None, temperature: float | None = None,
+                 concurrency: int = 32, timeout: float = 120.0, retries: int = 3, progress: bool = True) -> None:
+        from unibench.engine import Endpoint
+
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        if not base_url:
+            raise UserError("--extractor llm needs an endpoint: pass --extractor-base-url URL (e.g. a vLLM server "
+                            "at http://HOST:8000/v1) or set OPENAI_BASE_URL")
+        self.model = model or DEFAULT_MODEL
+        self.decoding = dict(UPSTREAM_DECODING)
+        if temperature is not None:
+            self.decoding["temperature"] = float(temperature)
+        # keyless local servers (vLLM, Ollama) are fine: the key is used only when OPENAI_API_KEY is set
+        self.endpoint = Endpoint(base_url, api_key_env=KEY_ENV if os.environ.get(KEY_ENV) else None,
+                                 max_concurrency=concurrency, timeout=timeout, max_retries=retries)
+        self.progress = progress
+        self.stats: dict[str, int] = {}
+        self._cache: Any = None  # one SQLite handle per extractor, opened on the first call
+
+    @classmethod
+    def from_args(cls, args: Any) -> "LLMExtractor":
+        return cls(base_url=getattr(args, "extractor_base_url", None), model=getattr(args, "extractor_model", None),
+                   temperature=getattr(args, "extractor_temperature", None),
+                   concurrency=getattr(args, "extractor_concurrency", None) or 32,
+                   timeout=getattr(args, "extractor_timeout", None) or 120.0,
+                   retries=3 if getattr(args, "extractor_retries", None) is None else args.extractor_retries,
+                   progress=getattr(args, "progress", True))
+
+    @property
+    def spec(self) -> str:
+        """What the run spec records: prompts, model and temperature all change the numbers."""
+        return f"{self.id}@{self.version}:{self.model}:t{self.decoding['temperature']:g}"
+
+    def describe(self) -> dict:
+        from unibench.engine import public_url
+
+        return {"id": self.id, "version": self.version, "description": self.description, "model": self.model,
+                "base_url": public_url(self.endpoint.base_url), "decoding": self.decoding,
+                "prompts_sha256": PROMPTS_SHA, "seeded": self.sampled}
+
+    @property
+    def sampled(self) -> bool:
+        return self.decoding["temperature"] > 0
+
+    def source_files(self, checkpoint, task: str) -> list:
+        return []
+
+    def _request(self, prompt: str, checkpoint: str, sample_id: str):
+        from unibench.engine import ChatRequest
+
+        d = self.decoding
+        extra: dict[str, Any] = {"repetition_penalty": d["repetition_penalty"]}
+        if self.sampled:
+            extra["seed"] = sample_seed(checkpoint, sample_id)
+        return ChatRequest(model=self.model, messages=({"role": "user", "content": prompt},),
+                           temperature=d["temperature"], top_p=d["top_p"], max_tokens=d["max_tokens"], extra=extra)
+
+    def _ask(self, prompts: dict[str, str], checkpoint: str, label: str) -> dict[str, tuple[str | None, str | None]]:
+        """{id: prompt} -> {id: (post-processed text, error)} through the engine (cache, retries, progress)."""
+        from unibench.engine import Engine, ResponseCache
+
+        if not prompts:
+            return {}
+        if self._cache is None:
+            self._cache = ResponseCache()
+        ids = list(prompts)
+        engine = Engine(self.endpoint, cache=self._cache, progress=self.progress)
+        outcomes = engine.run([self._request(prompts[i], checkpoint, i) for i in ids], label)
+        st = engine.last_stats
+        for k, v in (("requests", st.requests), ("cache_hits", st.cache_hits), ("sent", st.sent),
+                     ("http_calls", st.http_calls), ("errors", st.n_errors)):
+            self.stats[k] = self.stats.get(k, 0) + v
+        return {i: ((postprocess(o.text), None) if o.ok and o.text is not None else (None, o.error))
+                for i, o in zip(ids, outcomes)}
+
+    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+        if outputs is None:
+            raise UserError("--extractor llm reads the model's responses; none were produced")
+        sentiment = task == "sentiment"
+        empty = "" if sentiment else None
+        result: dict[str, Extraction] = {}
+        prompts: dict[str, str] = {}
+        for sid, resp in outputs.items():
+            if resp.error is not None or resp.text is None:
+                result[sid] = Extraction(labels="", sentiment=empty, error=f"model output: {resp.error or 'no text'}")
+            else:
+                prompts[sid] = render_a(resp.text)
+        where = getattr(checkpoint, "name", str(checkpoint))
+        labels = self._ask(prompts, where, f"extract labels {where}")
+        for sid, (text, err) in labels.items():
+            if err is not None:
+                result[sid] = Extraction(labels="", sentiment=empty, error=f"extractor (labels): {err}")
+        if sentiment:
+            ok = {sid: render_b(text) for sid, (text, err) in labels.items() if err is None and text is not None}
+            sents = self._ask(ok, where, f"extract sentiment {where}")
+            for sid, (text, err) in sents.items():
+                lab = labels[sid][0] or ""
+                result[sid] = (Extraction(labels=lab, sentiment=text) if err is None else
+                               Extraction(labels=lab, sentiment="", error=f"extractor (sentiment): {err}"))
+        else:
+            for sid, (text, err) in labels.items():
+                if err is None:
+                    result[sid] = Extraction(labels=text or "")
+        return {sid: result[sid] for sid in outputs}  # the order of the outputs, whatever failed
