@@ -85,9 +85,9 @@ def test_model_card_end_to_end(cli, live):
         assert r["score"] == pytest.approx(EXPECTED) and r["checkpoint"] == "toy-mllm" and r["n_failed"] == 0
         gen = [p for p in srv.payloads if p["model"] == "toy/mllm-7b"]
         # greedy decoding: identical prompts (4 distinct subtitles) are sent once
-        assert len(gen) == 4 and doc["model_calls"]["requests"] == 411 and gen[0]["messages"] == [{"role": "user", "content":
-            "Subtitle content of this video: I am so glad today; Please recognize all possible emotional states of "
-            "the character."}]
+        assert len(gen) == 4 and doc["model_calls"]["requests"] == 411
+        assert [{"role": "user", "content": "Subtitle content of this video: I am so glad today; Please recognize all "
+                 "possible emotional states of the character."}] in [g["messages"] for g in gen]  # calls run concurrently
         assert gen[0]["temperature"] == 0.0 and "seed" not in gen[0]
         assert {k.lower(): v for k, v in srv.headers_seen[0].items()}["authorization"] == "Bearer sk-test-SECRET-0123456789"
         calls = srv.calls

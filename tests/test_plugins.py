@@ -121,7 +121,7 @@ def test_plugin_from_an_entry_point(cli, world, entry_point_plugin):
 def test_models_lists_kinds_and_cards(cli, tmp_path, monkeypatch):
     cards = tmp_path / "adapters"
     cards.mkdir()
-    (cards / "gpt-4o.yaml").write_text("kind: openai\ndescription: GPT-4o through the OpenAI API\nmodel: gpt-4o\n")
+    (cards / "gpt-4o.yaml").write_text("description: GPT-4o through my proxy\nmodel: gpt-4o\nbase_url: http://proxy/v1\n")
     (cards / "bare.yaml").write_text("model: x\n")
     (cards / "broken.yaml").write_text("kind: [unclosed\n")
     code, out, err = cli("models", "--adapters-dir", cards, "--format", "json")
@@ -129,14 +129,16 @@ def test_models_lists_kinds_and_cards(cli, tmp_path, monkeypatch):
     doc = json.loads(out)
     assert {"affectgpt-npz", "preds"} <= {k["kind"] for k in doc["adapters"]}
     by = {c["name"]: c for c in doc["cards"]}
-    assert by["gpt-4o"]["kind"] == "openai" and by["gpt-4o"]["description"].startswith("GPT-4o")
-    assert "kind" not in by["bare"] and "error" in by["broken"]
+    # the user's folder is searched first, so its gpt-4o card wins over the shipped one
+    assert by["gpt-4o"]["description"] == "GPT-4o through my proxy" and by["gpt-4o"]["path"].startswith(str(cards))
+    assert "description" not in by["bare"] and "error" in by["broken"]
+    assert "qwen2.5-omni-7b" in by  # shipped example cards are listed too
     monkeypatch.setenv("UNIBENCH_ADAPTERS", str(cards))
     code, out, _ = cli("models")
     assert code == 0 and "gpt-4o" in out and "preds" in out and "file.py:ClassName" in out
     monkeypatch.setenv("UNIBENCH_ADAPTERS", str(tmp_path / "none"))
     code, out, _ = cli("models")
-    assert code == 0 and "model cards: none" in out
+    assert code == 0 and "through my proxy" not in out and "qwen2.5-omni-7b" in out
     code, _, err = cli("models", "--adapters-dir", tmp_path / "none")
     assert code == 2 and "no such folder" in err
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from unibench.cli import add_format, print_json
@@ -10,7 +9,7 @@ from unibench.cli import add_format, print_json
 
 def add_arguments(p) -> None:
     p.add_argument("--adapters-dir", default=None, metavar="DIR",
-                   help="folder of model cards (*.yaml); default $UNIBENCH_ADAPTERS, else adapters/ at the repo top")
+                   help="extra folder of model cards (*.yaml), searched before $UNIBENCH_ADAPTERS and the shipped adapters/")
     add_format(p)
 
 
@@ -49,30 +48,22 @@ def adapter_kinds() -> list[dict]:
     return rows
 
 
-def cards_folder(arg: str | None) -> tuple[Path | None, str]:
-    if arg:
-        return Path(arg), "--adapters-dir"
-    if os.environ.get("UNIBENCH_ADAPTERS"):
-        return Path(os.environ["UNIBENCH_ADAPTERS"]), "UNIBENCH_ADAPTERS"
-    top = Path(__file__).resolve().parents[2] / "adapters"  # beside datasets_registry/ in a checkout
-    return top, "repository adapters/"
-
-
-def model_cards(folder: Path | None) -> list[dict]:
+def model_cards(extra: str | None) -> list[dict]:
+    """The model cards `--model NAME` can use, in the order they are searched (the first of a name wins)."""
     import yaml
 
+    from unibench.adapters.model_card import available
+
     rows = []
-    if folder is None or not folder.is_dir():
-        return rows
-    for path in sorted(folder.glob("*.yaml")):
-        row: dict = {"name": path.stem, "path": str(path)}
+    for name, path in available(extra).items():
+        row: dict = {"name": name, "path": str(path)}
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as err:
             row["error"] = f"unreadable ({type(err).__name__})"
             raw = None
         if isinstance(raw, dict):
-            row.update({k: str(raw[k]) for k in ("kind", "description") if raw.get(k) is not None})
+            row.update({k: str(raw[k]) for k in ("model", "base_url", "description") if raw.get(k) is not None})
         rows.append(row)
     return rows
 
@@ -80,12 +71,13 @@ def model_cards(folder: Path | None) -> list[dict]:
 def run(args) -> int:
     from unibench.errors import UserError
 
-    folder, source = cards_folder(args.adapters_dir)
-    if args.adapters_dir and not folder.is_dir():
-        raise UserError(f"--adapters-dir {folder}: no such folder")
-    kinds, cards = adapter_kinds(), model_cards(folder)
+    from unibench.adapters.model_card import search_dirs
+
+    if args.adapters_dir and not Path(args.adapters_dir).is_dir():
+        raise UserError(f"--adapters-dir {args.adapters_dir}: no such folder")
+    kinds, cards = adapter_kinds(), model_cards(args.adapters_dir)
     doc = {"adapters": kinds, "file_plugins": "--model path/to/file.py:ClassName[:ARG]",
-           "cards_dir": str(folder) if folder and folder.is_dir() else None, "cards": cards}
+           "cards_search_path": [str(d) for d in search_dirs(args.adapters_dir)], "cards": cards}
     if args.format == "json":
         print_json(doc)
         return 0
@@ -95,10 +87,9 @@ def run(args) -> int:
         where = k["source"] + (f" ({k['distribution']})" if "distribution" in k else "")
         print(f"  {k['kind'].ljust(w)}  {where:<12} {('error: ' + k['error']) if 'error' in k else k['description']}")
     print("  also: --model path/to/file.py:ClassName[:ARG] (a ModelAdapter subclass in a file)")
-    if doc["cards_dir"] is None:
-        print(f"model cards: none ({source} {folder} not found)")
-    else:
-        print(f"model cards in {folder} (--model NAME):")
-        for c in cards:
-            print(f"  {c['name']}  {c.get('kind', '-')}  {c.get('description') or c.get('error', '')}")
+    print("model cards (--model NAME; searched in " + ", ".join(doc["cards_search_path"]) + "):")
+    for c in cards:
+        print(f"  {c['name']}  {c.get('description') or c.get('error', '')}")
+    if not cards:
+        print("  none")
     return 0
