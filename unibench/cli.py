@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "leaderboard": ("unibench.commands.leaderboard", "regenerate results/LEADERBOARD.md (+ .json, .png) from results"),
     "compare": ("unibench.commands.compare", "paired bootstrap difference of two models per dataset"),
     "check": ("unibench.commands.check", "re-score stored results (or compare two) and fail on what moved"),
+    "demo": ("unibench.commands.demo", "run the text baselines on the built-in demo corpus, no data needed"),
 }
 
 

@@ -66,6 +66,10 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
 
 def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str, *,
              bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
+    for part in (adapter, extractor):  # word finders (lexicon extractor, text baselines) use the run's lexicon
+        bind = getattr(part, "use_lexicon", None)
+        if bind is not None:
+            bind(lexicon)
     checkpoints = adapter.checkpoints(card)
     samples = list(corpus.samples)
     scores, scored, files = [], {}, []

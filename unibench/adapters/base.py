@@ -11,6 +11,8 @@ from unibench.registry import Registry
 
 ADAPTERS = Registry("model adapter", entry_point_group="unibench.adapters")
 ADAPTERS.register("affectgpt-npz", "unibench.adapters.affectgpt_npz:AffectGPTNpz")
+ADAPTERS.register("text-lexicon", "unibench.adapters.text_baselines:TextLexicon")
+ADAPTERS.register("text-embed", "unibench.adapters.text_baselines:TextEmbed")
 
 _EPOCH = re.compile(r"^checkpoint_(\d+)")
 
@@ -61,6 +63,13 @@ class ModelAdapter:
 def build_adapter(spec: str, options: dict[str, str] | None = None) -> ModelAdapter:
     """`KIND:ARG` -> an adapter instance."""
     kind, sep, arg = spec.partition(":")
+    if not sep:  # a built-in model that needs no path (text-lexicon, text-embed)
+        try:
+            cls = ADAPTERS.get(kind)
+        except UserError:
+            cls = None
+        if cls is not None and getattr(cls, "takes_arg", True) is False:
+            return cls("", options)
     if not sep or not arg:
         raise UserError(f"--model {spec}: expected KIND:ARG, e.g. affectgpt-npz:PATH/TO/output "
                         f"(kinds: {', '.join(ADAPTERS.names())})")

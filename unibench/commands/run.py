@@ -17,9 +17,12 @@ def add_arguments(p) -> None:
     p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
     p.add_argument("--dataset", default="all", help="comma-separated dataset names or 'all' (the nine MER-UniBench corpora)")
     add_data_root(p)
-    p.add_argument("--lexicon", default=None, metavar="PATH",
-                   help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
-    p.add_argument("--extractor", default="cache", help="how labels are read from responses (default: cache)")
+    p.add_argument("--lexicon", default=None, metavar="NAME[:PATH]",
+                   help="native (default, shipped), affectgpt:PATH (upstream emotion_wheel/ folder, the paper's "
+                        "lexicon), mer2026:PATH (MER2026 wheel_mapping.npz) or a bare upstream PATH")
+    p.add_argument("--extractor", default=None,
+                   help="how labels are read from responses: cache (upstream caches) or lexicon (offline word "
+                        "finder); default: the model's own (lexicon for the text baselines), else cache")
     p.add_argument("--checkpoint", default="best", metavar="POLICY",
                    help="best (per dataset, chosen on test, as the paper does), last, an epoch number, a checkpoint "
                         "name, or all")
@@ -51,19 +54,12 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _load_lexicon(arg: str | None, cards):
-    """The run's lexicon, recorded on every result of the run (sentiment sets use none)."""
-    from unibench.errors import UserError
-    from unibench.lexicon.base import NoLexicon
+def _load_lexicon(arg: str | None, cards=None):
+    """The run's lexicon, recorded on every result of the run: `native` (shipped) unless --lexicon names another
+    (see unibench.lexicon.registry). Sentiment sets score without it, but word-finding extractors use it."""
     from unibench.lexicon.registry import load_lexicon
 
-    if arg is not None:
-        return load_lexicon(arg)
-    needs = [c.name for c in cards if c.task != "sentiment"]
-    if needs:
-        raise UserError(f"--lexicon is required for the emotion-wheel metrics of {', '.join(needs)}: pass the "
-                        "upstream emotion_wheel/ folder (the paper's lexicon) or MER2026's wheel_mapping.npz")
-    return NoLexicon()
+    return load_lexicon(arg)
 
 
 def _modalities(value: str | None) -> dict | None:
@@ -103,13 +99,15 @@ def run(args) -> int:
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
+    args.extractor = args.extractor or getattr(adapter, "default_extractor", "cache")  # recorded as resolved
     extractor = EXTRACTORS.get(args.extractor)()
     root = data_root(args.data_root)
     lexicon = _load_lexicon(args.lexicon, cards)
     outcomes, skipped = [], []
     for card in cards:
         try:
-            corpus = load_corpus(card, root, allow_partial=args.allow_partial)
+            corpus = load_corpus(card, root, allow_partial=args.allow_partial,
+                                 subtitles=getattr(adapter, "needs_subtitles", False))
             outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name,
                                      bootstrap=args.bootstrap, seed=args.seed))
         except UserError as err:

@@ -7,3 +7,4 @@ from unibench.registry import Registry
 
 EXTRACTORS = Registry("extractor", entry_point_group="unibench.extractors")
 EXTRACTORS.register("cache", "unibench.extract.cache:CacheExtractor")
+EXTRACTORS.register("lexicon", "unibench.extract.lexicon:LexiconExtractor")

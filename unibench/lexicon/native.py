@@ -222,6 +222,11 @@ class NativeLexicon(Lexicon):
     def wheel(self, wheel: str) -> Wheel:
         return self._wheel(wheel)
 
+    def rule_match(self, word: str) -> bool:
+        """Whether a rule (never the embedding) reaches the word on some wheel: what text word-finders use."""
+        norm = normalise(word)
+        return any(self._rules(norm, wh, allow_embedding=False)["matched"] for wh in self._wheels.values())
+
     # ---- rules ------------------------------------------------------------------------------------------------
     def _wheel(self, wheel: str) -> Wheel:
         try:
