@@ -13,6 +13,8 @@ Rules:
   "without", any "...n't", the native guard list) is dropped ("not happy" never yields happy; "doesn't seem angry"
   never yields angry), unless the negated phrase itself maps (the native lexicon lists e.g. "not happy" with
   explicit pivots such as sad);
+* meta use: "emotional" / "emotion(s)" / "feeling(s)" followed by a noun such as state, tone, expression (LLMs'
+  "The character's emotional state is ...") names the emotion rather than being one, and is skipped;
 * the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them).
 
 Sentiment (for sentiment sets) always uses the native lexicon's root valences, whatever lexicon found the labels
@@ -34,6 +36,11 @@ _CLAUSE = re.compile(r"[.;:!?,\n\r()\[\]\"]+|\b(?:but|although|though|whereas)\b
 _NEGATORS = frozenset({"not", "never", "no", "nor", "without", "hardly", "barely", "scarcely", "lack", "lacking",
                        "cannot", "neither", "none", "nobody", "nothing"})
 POLARITY_WORDS = {"positive": "positive", "negative": "negative"}
+_META = frozenset({"emotional", "emotion", "emotions", "feeling", "feelings", "affective", "mood"})
+_META_NEXT = frozenset({"state", "states", "tone", "tones", "expression", "expressions", "response", "responses",
+                        "reaction", "reactions", "cue", "cues", "change", "changes", "display", "displays",
+                        "content", "atmosphere", "intensity", "fluctuation", "fluctuations", "shift", "shifts",
+                        "experience", "conveyed", "expressed", "tendency", "tendencies", "status", "level"})
 
 
 class WordFinder:
@@ -73,6 +80,8 @@ class WordFinder:
                     if not self._negator(toks[i]) and self.maps(phrase):
                         hit = n
                         break
+                if hit == 1 and toks[i] in _META and i + 1 < len(toks) and toks[i + 1] in _META_NEXT:
+                    hit = 0  # "emotional state": a meta word, not an emotion
                 if not hit:
                     i += 1
                     continue
