@@ -239,3 +239,11 @@ def test_demo_rows_never_in_mer_unibench_tables(tmp_path, cli):
     main = next(s for s in settings if s["suite"] == "mer-unibench")
     assert [r["model"] for r in main["rows"]] == ["other"]
     assert all(not d.startswith("demo") for r in main["rows"] for d in r["cells"])
+
+
+def test_meta_words_are_not_emotions(native):
+    from unibench.extract.wordfind import SentimentFinder, WordFinder
+
+    text = "The character's emotional state is positive emotions, joy, emotionally detached."
+    assert WordFinder(native).find(text) == ["joy", "emotionally detached"]  # a listed phrase stays whole
+    assert "positive" in SentimentFinder(native).words(text)  # the valence word still counts for sentiment

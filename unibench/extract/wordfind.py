@@ -13,8 +13,10 @@ Rules:
   "without", any "...n't", the native guard list) is dropped ("not happy" never yields happy; "doesn't seem angry"
   never yields angry), unless the negated phrase itself maps (the native lexicon lists e.g. "not happy" with
   explicit pivots such as sad);
-* meta use: "emotional" / "emotion(s)" / "feeling(s)" followed by a noun such as state, tone, expression (LLMs'
-  "The character's emotional state is ...") names the emotion rather than being one, and is skipped;
+* meta words name emotions rather than being one and are never taken alone: "emotion(s)", "emotional(ly)",
+  "feeling(s)", "mood", "sentiment" (LLMs' "The character's emotional state is ..."), and a valence word before
+  one ("positive emotions", "negative mood": an LLM extractor keeps these as one unmapped item) is skipped too,
+  except by the sentiment finder, for which it is the signal;
 * the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them).
 
 Sentiment (for sentiment sets) always uses the native lexicon's root valences, whatever lexicon found the labels
@@ -36,11 +38,8 @@ _CLAUSE = re.compile(r"[.;:!?,\n\r()\[\]\"]+|\b(?:but|although|though|whereas)\b
 _NEGATORS = frozenset({"not", "never", "no", "nor", "without", "hardly", "barely", "scarcely", "lack", "lacking",
                        "cannot", "neither", "none", "nobody", "nothing"})
 POLARITY_WORDS = {"positive": "positive", "negative": "negative"}
-_META = frozenset({"emotional", "emotion", "emotions", "feeling", "feelings", "affective", "mood"})
-_META_NEXT = frozenset({"state", "states", "tone", "tones", "expression", "expressions", "response", "responses",
-                        "reaction", "reactions", "cue", "cues", "change", "changes", "display", "displays",
-                        "content", "atmosphere", "intensity", "fluctuation", "fluctuations", "shift", "shifts",
-                        "experience", "conveyed", "expressed", "tendency", "tendencies", "status", "level"})
+_META = frozenset({"emotional", "emotionally", "emotion", "emotions", "feeling", "feelings", "affective", "mood",
+                   "moods", "sentiment", "sentiments"})
 
 
 class WordFinder:
@@ -49,6 +48,7 @@ class WordFinder:
     def __init__(self, lexicon, extra: frozenset[str] = frozenset()):
         self.lexicon = lexicon
         self._memo: dict[str, bool] = {w: True for w in extra}  # words taken whatever the lexicon says
+        self._extra = extra
         self._rule_match = getattr(lexicon, "rule_match", None)  # the native lexicon: rules only
         self.negators = _NEGATORS | frozenset(getattr(lexicon, "_negators", ()) or ())
 
@@ -80,8 +80,9 @@ class WordFinder:
                     if not self._negator(toks[i]) and self.maps(phrase):
                         hit = n
                         break
-                if hit == 1 and toks[i] in _META and i + 1 < len(toks) and toks[i + 1] in _META_NEXT:
-                    hit = 0  # "emotional state": a meta word, not an emotion
+                if hit == 1 and (toks[i] in _META or (toks[i] in POLARITY_WORDS and toks[i] not in self._extra
+                                                      and i + 1 < len(toks) and toks[i + 1] in _META)):
+                    hit = 0  # "emotional state", "positive emotions": descriptors, not emotions
                 if not hit:
                     i += 1
                     continue
