@@ -63,7 +63,7 @@ _LESS = re.compile(r"[a-z]{3,}less(ly|ness)?$")
 
 
 def normalise(word: str) -> str:
-    w = str(word).replace("\u2019", "'").lower().strip().strip(_PUNCT)
+    w = str(word).replace("\u2019", "'").replace("_", " ").lower().strip().strip(_PUNCT)  # at_ease
     return re.sub(r"\s+", " ", w)
 
 
