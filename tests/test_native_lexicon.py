@@ -236,7 +236,7 @@ def test_load_native_cached():
 # ---- embedding fallback ------------------------------------------------------------------------------------------
 @needs_embedding
 def test_embedding_fallback_maps_synonyms(elex):
-    e = elex.explain("afraid", "willcox")
+    e = elex.explain("terrified", "willcox")  # (afraid now reaches scared through synonyms.yaml)
     assert e["reason"] == "embedding" and e["level1"] == "scared" and e["similarity"] >= EMBEDDING_THRESHOLD
     assert elex.map_word("happy", "plutchik", "level1") == "joy"
     assert elex.map_word("worried", "willcox", "level1") == "scared"
@@ -252,8 +252,11 @@ def test_embedding_threshold_drops_non_emotion_words(elex):
 
 @needs_embedding
 def test_embedding_valence_guard(elex):
-    e = elex.explain("calm", "willcox")
-    assert e["reason"] == "embedding" and e["level1"] == "peaceful"
+    # arousal is love on Parrott (positive), so willcox's nearest word, anxious, is skipped for joyful
+    # (calm, the earlier example, now reaches relaxed through synonyms.yaml)
+    e = elex.explain("arousal", "willcox")
+    assert e["reason"] == "embedding" and e["level1"] == "joyful" and e["valence_guard_skipped"] == ["anxious"]
+    assert elex.explain("calm", "willcox")["reason"] == "synonym"
 
 
 @needs_embedding
@@ -304,3 +307,13 @@ def test_yaml_words_are_strings():
             assert isinstance(x, str), (where, x)
     for name, d in docs().items():
         walk(d, name)
+
+
+def test_synonym_rule_fills_wheel_gaps_without_chaining(lex):
+    e = lex.explain("stressed", "plutchik")
+    assert e["reason"] == "synonym" and e["level1"] == "fear" and e["via"] == "apprehension"
+    assert lex.explain("happy", "parrott")["reason"] == "derivation"  # rules before synonyms keep their place
+    assert lex.explain("happy", "willcox")["level1"] == "joyful"
+    for wheel in lex.wheels:  # synonyms never bypass the guards
+        assert lex.explain("not stressed", wheel)["matched"] is None
+        assert lex.explain("positive", wheel)["matched"] is None

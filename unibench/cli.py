@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score-track": ("unibench.commands.score_track", "score a challenge submission with its track's official rule"),
     "describe-score": ("unibench.commands.describe_score", "score free-text emotion descriptions (EMER style)"),
     "merge": ("unibench.commands.merge", "join the shards of `run --shard i/N` into one result per dataset"),
+    "demo": ("unibench.commands.demo", "run the text baselines on the built-in demo corpus, no data needed"),
 }
 
 

@@ -76,9 +76,13 @@ class Collected:
     checksums: dict = field(default_factory=dict)  # recorded sha256 per file (merge: the files may be elsewhere)
 
 
-def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None) -> Collected:
+def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None, lexicon=None) -> Collected:
     """Outputs (when the extractor needs them, or `ids` asks for a slice) and extractions for one checkpoint.
     With `ids` (a shard) everything is restricted to those samples and the outputs are always kept."""
+    for part in (adapter, extractor):  # word finders (lexicon extractor, text baselines) use the run's lexicon
+        bind = getattr(part, "use_lexicon", None)
+        if bind is not None and lexicon is not None:
+            bind(lexicon)
     where = f"{card.name} / {ck.name}"
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
@@ -120,7 +124,7 @@ def failures(c: Collected, ids: list[str]) -> dict:
 
 def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str, *,
              bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
-    collected = [collect(card, corpus, adapter, extractor, ck) for ck in adapter.checkpoints(card)]
+    collected = [collect(card, corpus, adapter, extractor, ck, lexicon=lexicon) for ck in adapter.checkpoints(card)]
     return finish(card, corpus, collected, adapter, extractor, lexicon, policy, model_name,
                   bootstrap=bootstrap, seed=seed)
 

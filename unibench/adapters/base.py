@@ -13,6 +13,8 @@ ADAPTERS = Registry("model adapter", entry_point_group="unibench.adapters")
 ADAPTERS.register("affectgpt-npz", "unibench.adapters.affectgpt_npz:AffectGPTNpz")
 ADAPTERS.register("preds", "unibench.adapters.preds:PredsAdapter")
 ADAPTERS.register("openai", "unibench.adapters.openai_chat:OpenAIChatAdapter")
+ADAPTERS.register("text-lexicon", "unibench.adapters.text_baselines:TextLexicon")
+ADAPTERS.register("text-embed", "unibench.adapters.text_baselines:TextEmbed")
 
 _EPOCH = re.compile(r"^checkpoint_(\d+)")
 
@@ -93,6 +95,10 @@ def build_adapter(spec: str, options: dict[str, str] | None = None) -> ModelAdap
         adapter.kind = adapter.kind or cls.__name__
         return adapter
     kind, sep, arg = spec.partition(":")
+    if not sep and spec.strip() in ADAPTERS:  # a built-in model that needs no path (text-lexicon, text-embed)
+        cls = ADAPTERS.get(kind)
+        if getattr(cls, "takes_arg", True) is False:
+            return cls("", options)
     if not sep and spec.strip():  # a bare name is a model card (adapters/<name>.yaml): a live model
         kind, sep, arg = "openai", ":", spec.strip()
     if not sep or not arg:

@@ -83,7 +83,8 @@ def rescore(docs: list[dict], args) -> dict[str, dict]:
     cards = [get_card(doc["dataset"]["name"]) for doc in docs]
     lexicon, out = _load_lexicon(args.lexicon or inv.get("lexicon"), cards), {}
     for doc, card in zip(docs, cards):
-        corpus = load_corpus(card, root, allow_partial=bool(inv.get("allow_partial")))
+        corpus = load_corpus(card, root, allow_partial=bool(inv.get("allow_partial")),
+                             subtitles=getattr(adapter, "needs_subtitles", False))
         o = evaluate(card, corpus, adapter, extractor, lexicon, inv.get("checkpoint", "best"), doc["model"]["name"],
                      bootstrap=0)  # intervals are not compared: resample counts may differ by design
         out[card.name] = {"results": o.entries, "checkpoints": o.all_scores,

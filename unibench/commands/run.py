@@ -22,11 +22,13 @@ def add_arguments(p) -> None:
     p.add_argument("--name", default=None, help="model name for results/<name>/ (default: from --model)")
     p.add_argument("--dataset", default="all", help="comma-separated dataset names or 'all' (the nine MER-UniBench corpora)")
     add_data_root(p)
-    p.add_argument("--lexicon", default=None, metavar="PATH",
-                   help="upstream emotion_wheel/ folder (the paper's lexicon) or MER2026 wheel_mapping.npz")
+    p.add_argument("--lexicon", default=None, metavar="NAME[:PATH]",
+                   help="native (default, shipped), affectgpt:PATH (upstream emotion_wheel/ folder, the paper's "
+                        "lexicon), mer2026:PATH (MER2026 wheel_mapping.npz) or a bare upstream PATH")
     p.add_argument("--extractor", default="auto",
                    help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
-                        "for structured predictions), cache, given, llm, or another registered extractor")
+                        "for structured predictions, lexicon for the text baselines), cache, given, llm, lexicon (offline word "
+                        "finder), or another registered extractor")
     g = p.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
     g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
     g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
@@ -73,19 +75,12 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _load_lexicon(arg: str | None, cards):
-    """The run's lexicon, recorded on every result of the run (sentiment sets use none)."""
-    from unibench.errors import UserError
-    from unibench.lexicon.base import NoLexicon
+def _load_lexicon(arg: str | None, cards=None):
+    """The run's lexicon, recorded on every result of the run: `native` (shipped) unless --lexicon names another
+    (see unibench.lexicon.registry). Sentiment sets score without it, but word-finding extractors use it."""
     from unibench.lexicon.registry import load_lexicon
 
-    if arg is not None:
-        return load_lexicon(arg)
-    needs = [c.name for c in cards if c.task != "sentiment"]
-    if needs:
-        raise UserError(f"--lexicon is required for the emotion-wheel metrics of {', '.join(needs)}: pass the "
-                        "upstream emotion_wheel/ folder (the paper's lexicon) or MER2026's wheel_mapping.npz")
-    return NoLexicon()
+    return load_lexicon(arg)
 
 
 def _modalities(value: str | None) -> dict | None:
@@ -180,6 +175,7 @@ def run(args) -> int:
     root = data_root(args.data_root)
     lexicon = _load_lexicon(args.lexicon, cards)
     extractor = resolve_extractor(args.extractor, adapter, args)
+    args.extractor = extractor.id  # the invocation records what `auto` resolved to
     outcomes, skipped = [], []
     subtitles = bool(getattr(adapter, "needs_subtitles", False))
     for card in cards:

@@ -12,7 +12,7 @@ def run_shard(card, corpus, adapter, extractor, lexicon, args, name: str, root, 
 
     i, n = shard
     ids = shard_ids(corpus, i, n)
-    collected = [collect(card, corpus, adapter, extractor, ck, ids) for ck in adapter.checkpoints(card)]
+    collected = [collect(card, corpus, adapter, extractor, ck, ids, lexicon=lexicon) for ck in adapter.checkpoints(card)]
     fails = [sum(1 for k in ids if c.ext[k].error is not None or (c.outputs or {})[k].error is not None)
              for c in collected]
     from unibench.commands.run import run_options

