@@ -53,7 +53,7 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
         if not valid:
             raise UserError("no checkpoint produced a score")
         best = max(valid, key=lambda s: s["score"])  # first of equals in name order, as a stable rule
-        return [best], f"best of {n} on test"
+        return [best], (f"best of {n} on test" if n > 1 else "single checkpoint")
     if policy == "last":
         with_epoch = [s for s in scores if s["epoch"] is not None]
         if not with_epoch:

