@@ -8,7 +8,6 @@ returning, so the caller writes nothing on bad input. Upstream scores over the g
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from unibench.errors import UserError
 from unibench.metrics.classify import accuracy, mer2023_combined, mse, weighted_f1
 from unibench.metrics.preference import length_baseline, swap_consistency, three_class, two_class
 from unibench.metrics.sentiment import binary_sentiment
-from unibench.tracks.submissions import (EMOS_MER, align, check_same_pairs, read_csv_table, read_discrete_csv,
-                                         read_preference_csv)
+from unibench.tracks.submissions import (EMOS_MER, align, check_same_pairs, parse_valence, read_csv_table,
+                                         read_discrete_csv, read_preference_csv)
 
 TrackScore = dict[str, Any]
 
@@ -85,17 +84,8 @@ def score_merbench_discrete(track, submission: Path, gold: Path, opts: dict) -> 
 
 def _valences(path: Path) -> dict[str, float]:
     table = read_csv_table(path, ["valence"])
-    out = {}
-    for name, row in table.rows.items():
-        try:
-            v = float(row["valence"])
-        except ValueError:
-            v = math.nan
-        if not math.isfinite(v):
-            raise UserError(f"{path}: line {table.line[name]}, sample {name}: valence {row['valence']!r} is not a "
-                            "finite number; write a float such as -1.5")
-        out[name] = v
-    return out
+    return {name: parse_valence(row["valence"], f"{path}: line {table.line[name]}, sample {name}")
+            for name, row in table.rows.items()}
 
 
 def score_merbench_sentiment(track, submission: Path, gold: Path, opts: dict) -> TrackScore:

@@ -111,6 +111,17 @@ def _label_hint(value: str, allowed: Sequence[str]) -> str:
     return f" (did you mean '{near[0]}'? labels are case- and space-sensitive)" if near else ""
 
 
+def parse_valence(raw: str, where: str) -> float:
+    """A finite float, or a one-line error naming the file, line and sample."""
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v):
+        raise UserError(f"{where}: valence {raw!r} is not a finite number; write a float such as -1.5")
+    return v
+
+
 def read_discrete_csv(path: str | Path, *, labels: Sequence[str] = EMOS_MER, valence: bool = False
                       ) -> DiscreteSubmission:
     """CSV `name,discrete[,valence]`. Every discrete value must be one of `labels`; with `valence=True` the
@@ -126,15 +137,7 @@ def read_discrete_csv(path: str | Path, *, labels: Sequence[str] = EMOS_MER, val
                             f"{_label_hint(lab, allowed)}; allowed labels: {', '.join(allowed)}")
         discrete[name] = lab
         if valence:
-            raw = row["valence"]
-            try:
-                v = float(raw)
-            except ValueError:
-                v = math.nan
-            if not math.isfinite(v):
-                raise UserError(f"{table.path}: line {table.line[name]}, sample {name}: valence {raw!r} is not a "
-                                "finite number; write a float such as -1.5")
-            vals[name] = v
+            vals[name] = parse_valence(row["valence"], f"{table.path}: line {table.line[name]}, sample {name}")
     return DiscreteSubmission(table.path, discrete, vals if valence else None)
 
 
