@@ -28,7 +28,8 @@ class ClusterEncoder:
         self.wheels = tuple(lexicon.wheels)
         self._bits: list[dict[str, int]] = [{} for _ in self.wheels]
         self._words: dict[str, int] = {}
-        self._strings: dict[str, int] = {}
+        self._strings: dict[str, bytes] = {}  # packed little-endian lanes, ready for numpy
+        self._nbytes = len(self.wheels) * LANE_BITS // 8
 
     def _word(self, word: str) -> int:
         packed = 0
@@ -42,20 +43,23 @@ class ClusterEncoder:
         self._words[word] = packed
         return packed
 
-    def encode(self, labels: str) -> int:
+    def _packed(self, labels: str) -> bytes:
         got = self._strings.get(labels)
         if got is None:
-            got = 0
+            mask = 0
             words = self._words
             for w in normalise_words(labels):
-                got |= words[w] if w in words else self._word(w)
-            self._strings[labels] = got
+                mask |= words[w] if w in words else self._word(w)
+            got = self._strings[labels] = mask.to_bytes(self._nbytes, "little")
         return got
+
+    def encode(self, labels: str) -> int:
+        return int.from_bytes(self._packed(labels), "little")
 
     def array(self, label_strings) -> np.ndarray:
         """(n, wheels, LANE_BITS // 64) uint64 masks of the given strings."""
-        nbytes = len(self.wheels) * LANE_BITS // 8
-        buf = b"".join(self.encode(s).to_bytes(nbytes, "little") for s in label_strings)
+        packed, get = self._strings, self._packed
+        buf = b"".join([packed[s] if s in packed else get(s) for s in label_strings])
         return np.frombuffer(buf, dtype="<u8").reshape(-1, len(self.wheels), LANE_BITS // 64)
 
     def counts(self, gold_strings, pred_strings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
