@@ -87,6 +87,7 @@ class NativeLexicon(Lexicon):
         self._idioms = {k: tuple(v) for k, v in (g.get("idioms") or {}).items()}
         self._non_emotion = set(g.get("non_emotion", ()))
         self._synonyms = dict(g.get("synonyms") or {})
+        self._stance = g.get("stance") or frozenset()  # placed on wheels, but no sentiment evidence
         self._not_antonyms = set(g.get("not_antonyms", ()))
         # longest modifiers first so "a little bit" is stripped before "a little"
         self._modifiers = sorted(g.get("modifiers", ()), key=lambda m: -len(m))
@@ -293,7 +294,10 @@ class NativeLexicon(Lexicon):
         return [(wh.words[i], float(sims[i])) for i in sims.argsort()[::-1]]
 
     def evidence_valence(self, w: str) -> str | None:
-        """The valence the rules give `w` on the wheels where a rule reaches it, if they agree on a sign."""
+        """The valence the rules give `w` on the wheels where a rule reaches it, if they agree on a sign. Stance
+        words (serious, casual, firm ...) name a manner more than a feeling: they carry no sentiment evidence."""
+        if w in self._stance:
+            return None
         signs = set()
         for wh in self._wheels.values():
             m = self._rules(w, wh, allow_embedding=False)["matched"]

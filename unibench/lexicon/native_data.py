@@ -70,6 +70,7 @@ def read_data(data_dir: Path = DATA_DIR):
     families: list[list[str]] = []
     guards: dict = {}
     synonyms: dict = {}
+    stance: frozenset = frozenset()
     for path in sorted(data_dir.glob("*.yaml")):
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
@@ -82,6 +83,7 @@ def read_data(data_dir: Path = DATA_DIR):
             guards = doc
         elif doc["kind"] == "synonyms":
             synonyms = {str(k): tuple(v or ()) for k, v in (doc.get("synonyms") or {}).items()}
+            stance = frozenset(str(w) for w in (doc.get("stance") or ()))
     order = ("parrott", "plutchik", "willcox", "gew")  # a fixed public order, others after
     wheels = {k: wheels[k] for k in sorted(wheels, key=lambda k: (order.index(k) if k in order else 99, k))}
-    return wheels, families, dict(guards, synonyms=synonyms), digest.hexdigest()
+    return wheels, families, dict(guards, synonyms=synonyms, stance=stance), digest.hexdigest()
