@@ -17,7 +17,13 @@ Rules:
   "feeling(s)", "mood", "sentiment" (LLMs' "The character's emotional state is ..."), and a valence word before
   one ("positive emotions", "negative mood": an LLM extractor keeps these as one unmapped item) is skipped too,
   except by the sentiment finder, for which it is the signal;
-* the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them).
+* the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them);
+* a response that is just a list ("The character's emotional state is concerned, stressed, anxious." or
+  "happy, a bit nervous") is copied item by item, as an LLM extractor (upstream prompt A) does: one sentence, an
+  optional lead-in ending in "is"/"are"/":", then items of at most MAX_ITEM tokens separated by commas or "and".
+  Items are kept as written (multi-word items such as "emotional detachment" stay whole, whether or not the lexicon
+  maps them: the scorer drops what it cannot map), meta-only items are skipped, and a negated item is kept only when
+  the lexicon maps the negated phrase itself; a leading degree word ("very", "a bit") is dropped.
 
 Sentiment (for sentiment sets) always uses the native lexicon's root valences, whatever lexicon found the labels
 (the upstream tables carry no valence): the text is scanned with the native finder, each word gets the valence its
@@ -33,11 +39,17 @@ import re
 
 NEG_WINDOW = 4
 MAX_NGRAM = 4
+MAX_ITEM = 3  # tokens per item of a plain list response
 _TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 _CLAUSE = re.compile(r"[.;:!?,\n\r()\[\]\"]+|\b(?:but|although|though|whereas)\b")
 _NEGATORS = frozenset({"not", "never", "no", "nor", "without", "hardly", "barely", "scarcely", "lack", "lacking",
                        "cannot", "neither", "none", "nobody", "nothing"})
 POLARITY_WORDS = {"positive": "positive", "negative": "negative"}
+_LEAD_IN = re.compile(r"^(?:[^,]*?\b(?:is|are|was|were|seems?|appears?)\b|[^,]*?:)\s+")
+_ITEMS = re.compile(r"\s*(?:,|\band\b)\s*")
+# leading degree words dropped from list items ("a bit nervous" -> "nervous"), as an LLM extractor does
+_DEGREE = ("a little bit", "a bit", "a little", "very", "slightly", "somewhat", "quite", "rather", "extremely",
+           "really", "deeply", "highly", "mildly", "fairly", "overly", "so", "too", "more", "less", "a lot")
 _META = frozenset({"emotional", "emotionally", "emotion", "emotions", "feeling", "feelings", "affective", "mood",
                    "moods", "sentiment", "sentiments"})
 
@@ -65,11 +77,39 @@ class WordFinder:
     def _negator(self, token: str) -> bool:
         return token in self.negators or token.endswith("n't")
 
+    def list_items(self, norm: str) -> list[str] | None:
+        """The items of a plain list response, or None when the text is prose (rule in the module docstring)."""
+        body = norm.strip().rstrip(".!").strip()
+        if not body or re.search(r"[.;!?\n()\[\]\"]", body):
+            return None
+        body = _LEAD_IN.sub("", body, count=1)
+        items = [i.strip() for i in _ITEMS.split(body) if i.strip()]
+        toks = [_TOKEN.findall(i) for i in items]
+        if not items or any(not t or len(t) > MAX_ITEM or " ".join(t) != i for t, i in zip(toks, items)):
+            return None
+        out: dict[str, None] = {}
+        for item, t in zip(items, toks):
+            for d in _DEGREE:
+                if item.startswith(d + " "):
+                    item, t = item[len(d) + 1:], t[len(d.split()):]
+                    break
+            if all(w in _META for w in t):
+                continue
+            if self._negator(t[0]) or (len(t) > 1 and self._negator(t[1])):
+                if self.maps(item):  # a listed negated phrase with explicit pivots (native)
+                    out.setdefault(item)
+                continue
+            out.setdefault(item)
+        return list(out)
+
     def find(self, text: str | None) -> list[str]:
         if not text:
             return []
         out: dict[str, None] = {}
         norm = str(text).replace("\u2019", "'").lower()
+        items = self.list_items(norm)
+        if items is not None:
+            return items
         for clause in _CLAUSE.split(norm):
             toks = _TOKEN.findall(clause or "")
             i = 0
