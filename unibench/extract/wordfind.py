@@ -18,9 +18,9 @@ Rules:
   one ("positive emotions", "negative mood": an LLM extractor keeps these as one unmapped item) is skipped too,
   except by the sentiment finder, for which it is the signal;
 * the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them);
-* a response that is just a list ("The character's emotional state is concerned, stressed, anxious." or
-  "happy, a bit nervous") is copied item by item, as an LLM extractor (upstream prompt A) does: one sentence, an
-  optional lead-in ending in "is"/"are"/":", then items of at most MAX_ITEM tokens separated by commas or "and".
+* a response that is just a list ("The character's emotional state is concerned, stressed, anxious.") is copied
+  item by item, as an LLM extractor (upstream prompt A) does: one sentence, a lead-in ending in "is"/"are"/
+  "seems"/":", then items of at most MAX_ITEM tokens separated by commas or "and".
   Items are kept as written (multi-word items such as "emotional detachment" stay whole, whether or not the lexicon
   maps them: the scorer drops what it cannot map), meta-only items are skipped, and a negated item is kept only when
   the lexicon maps the negated phrase itself; a leading degree word ("very", "a bit") is dropped.
@@ -28,9 +28,11 @@ Rules:
 Sentiment (for sentiment sets) always uses the native lexicon's root valences, whatever lexicon found the labels
 (the upstream tables carry no valence): the text is scanned with the native finder, each word gets the valence its
 wheels agree on (words whose wheels disagree, and neutral roots such as surprise, count for neither side), and the
-explicit polarity words "positive" / "negative" count too. More positive than negative words -> positive, more
-negative -> negative; a tie between non-zero counts goes to the first polar word (models list the dominant
-emotion first); no polar word -> neutral (which the binary metric counts as negative, as upstream).
+explicit polarity words "positive" / "negative" count too. A text whose first word is "neutral" is neutral. More
+positive than negative words -> positive, more negative -> negative; otherwise (no polar word, or a tie: mixed
+evidence) -> neutral, which the binary metric counts as negative, as upstream. Measured against the upstream Qwen
+sentiment caches (benchmarks/extraction_fidelity.py), the tie -> neutral and leading-"neutral" rules bring the
+lexicon route closest on CMU-MOSI and CH-SIMS.
 """
 
 from __future__ import annotations
@@ -82,7 +84,12 @@ class WordFinder:
         body = norm.strip().rstrip(".!").strip()
         if not body or re.search(r"[.;!?\n()\[\]\"]", body):
             return None
-        body = _LEAD_IN.sub("", body, count=1)
+        m = _LEAD_IN.match(body)
+        # only "... is a, b, c" answers: a bare "not angry, just tired" is prose (a subtitle), and a negated lead-in
+        # ("she doesn't seem angry, just tired") is prose too
+        if m is None or any(self._negator(t) for t in _TOKEN.findall(m.group(0))):
+            return None
+        body = body[m.end():]
         items = [i.strip() for i in _ITEMS.split(body) if i.strip()]
         toks = [_TOKEN.findall(i) for i in items]
         if not items or any(not t or len(t) > MAX_ITEM or " ".join(t) != i for t, i in zip(toks, items)):
@@ -93,8 +100,10 @@ class WordFinder:
                 if item.startswith(d + " "):
                     item, t = item[len(d) + 1:], t[len(d.split()):]
                     break
-            if all(w in _META for w in t):
-                continue
+            if all(w in _META for w in t) or (len(t) > 1 and t[0] in POLARITY_WORDS and t[0] not in self._extra
+                                                 and t[1] in _META):
+                continue  # "emotional", "positive emotions": descriptors, not emotions (the sentiment finder keeps
+                #           the latter: they are its signal)
             if self._negator(t[0]) or (len(t) > 1 and self._negator(t[1])):
                 if self.maps(item):  # a listed negated phrase with explicit pivots (native)
                     out.setdefault(item)
@@ -140,18 +149,21 @@ class WordFinder:
 
 
 def word_valence(native, word: str) -> str | None:
-    if word in POLARITY_WORDS:
-        return POLARITY_WORDS[word]
+    head, _, rest = word.partition(" ")
+    if head in POLARITY_WORDS and (not rest or rest in _META):  # "positive", "negative emotions"
+        return POLARITY_WORDS[head]
     return native.evidence_valence(word)
 
 
 def sentiment_of(words: list[str], native) -> str:
     """positive / negative / neutral from the words' native valences (rule in the module docstring)."""
+    if words and words[0] == "neutral":  # a text that opens with "neutral" says so first
+        return "neutral"
     signs = [s for s in (word_valence(native, w) for w in words) if s in ("positive", "negative")]
     pos, neg = signs.count("positive"), signs.count("negative")
     if pos != neg:
         return "positive" if pos > neg else "negative"
-    return signs[0] if signs else "neutral"
+    return "neutral"  # no polar word, or as many positive as negative: mixed evidence
 
 
 class SentimentFinder:
