@@ -40,7 +40,7 @@ def _fmt(x, nd=2) -> str:
 
 
 def format_table(doc: dict) -> str:
-    rows = [("dataset", "metric", "score", "checkpoint", "selection", "n", "per wheel / secondary")]
+    rows = [("dataset", "metric", "score", "95% CI", "checkpoint", "selection", "n", "per wheel / secondary")]
     for e in doc["results"]:
         extra = " ".join(f"{w}={_fmt(v.get('score', v.get('f')))}" for w, v in e["per_wheel"].items())
         if e["metric"] == "waf":
@@ -49,8 +49,10 @@ def format_table(doc: dict) -> str:
             extra += f" MERBench ACC={_fmt(e['secondary']['merbench_acc'])} WAF={_fmt(e['secondary']['merbench_waf'])}"
         if e.get("predictions"):
             extra += f" [kind {e['predictions']['kind']}]"
+        ci = e.get("ci")
         rows.append((e["dataset"] + (" (partial)" if e["partial"] else ""), LABEL.get(e["metric"], e["metric"]),
-                     _fmt(e["score"]), e["checkpoint"], e["selection"], f"{e['n']}/{e['n_total']}", extra))
+                     _fmt(e["score"]), f"{_fmt(ci['low'])}-{_fmt(ci['high'])}" if ci else "-", e["checkpoint"],
+                     e["selection"], f"{e['n']}/{e['n_total']}", extra))
     widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
     lines.insert(1, "-" * min(120, len(lines[0])))
