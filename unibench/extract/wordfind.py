@@ -18,7 +18,7 @@ Rules:
   one ("positive emotions", "negative mood": an LLM extractor keeps these as one unmapped item) is skipped too,
   except by the sentiment finder, for which it is the signal;
 * the words are returned once each, in order of appearance, as written (the scorer's lexicon normalises them);
-* a response that is just a list ("The character's emotional state is concerned, stressed, anxious.") is copied
+* a response that is just a list ("The character's emotional state is tense, hopeful, tired.") is copied
   item by item, as an LLM extractor (upstream prompt A) does: one sentence, a lead-in ending in "is"/"are"/
   "seems"/":", then items of at most MAX_ITEM tokens separated by commas or "and".
   Items are kept as written (multi-word items such as "emotional detachment" stay whole, whether or not the lexicon
