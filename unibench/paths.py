@@ -21,12 +21,17 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def combine_sha256(named) -> str:
+    """One checksum over (path, sha256) pairs: file names and contents, in the given order."""
+    h = hashlib.sha256()
+    for path, sha in named:
+        h.update(Path(path).name.encode() + b"\0" + bytes.fromhex(sha))
+    return h.hexdigest()
+
+
 def sha256_files(paths) -> str:
     """One checksum over several files (names and bytes, in the given order)."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(Path(p).name.encode() + b"\0" + bytes.fromhex(sha256_file(p)))
-    return h.hexdigest()
+    return combine_sha256((p, sha256_file(p)) for p in paths)
 
 
 def write_atomic(path: str | Path, text: str) -> None:

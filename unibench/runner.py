@@ -12,7 +12,7 @@ from pathlib import Path
 from unibench import __version__
 from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
-from unibench.paths import sha256_file
+from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import RunSpec
 from unibench.scoring import records as make_records, score_task
 
@@ -129,16 +129,6 @@ def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name:
                   bootstrap=bootstrap, seed=seed)
 
 
-def _files_sha256(files: list[tuple[str, str]]) -> str:
-    """`paths.sha256_files` from known checksums (names and contents, in order)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for path, sha in files:
-        h.update(Path(path).name.encode() + b"\0" + bytes.fromhex(sha))
-    return h.hexdigest()
-
-
 def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
     """Live models leave no files behind: checksum what they said instead (sorted, so shards merge to it)."""
     import hashlib
@@ -186,7 +176,7 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
         model=model_name, adapter=adapter.kind,
-        predictions_sha256=_files_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
+        predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
         extractor=getattr(extractor, "spec", f"{extractor.id}@{extractor.version}"),
         lexicon=f"{lexicon.id}@{lexicon.version}",
         lexicon_checksum=lexicon.checksum, checkpoint_policy=policy, unibench_version=__version__,
