@@ -79,10 +79,9 @@ class Collected:
 def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None, lexicon=None) -> Collected:
     """Outputs (when the extractor needs them, or `ids` asks for a slice) and extractions for one checkpoint.
     With `ids` (a shard) everything is restricted to those samples and the outputs are always kept."""
-    for part in (adapter, extractor):  # word finders (lexicon extractor, text baselines) use the run's lexicon
-        bind = getattr(part, "use_lexicon", None)
-        if bind is not None and lexicon is not None:
-            bind(lexicon)
+    if lexicon is not None:  # word finders (lexicon extractor, text baselines) use the run's lexicon
+        adapter.bind_lexicon(lexicon)
+        extractor.bind_lexicon(lexicon)
     where = f"{card.name} / {ck.name}"
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
@@ -177,7 +176,7 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
         model=model_name, adapter=adapter.kind,
         predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
-        extractor=getattr(extractor, "spec", f"{extractor.id}@{extractor.version}"),
+        extractor=extractor.spec,
         lexicon=f"{lexicon.id}@{lexicon.version}",
         lexicon_checksum=lexicon.checksum, checkpoint_policy=policy, unibench_version=__version__,
         partial=corpus.partial,
@@ -229,8 +228,7 @@ def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str
                     "citation": o.card.citation},
         "protocol": PROTOCOL,
         "lexicon": lexicon.describe(),
-        "extractor": (extractor.describe() if hasattr(extractor, "describe") else
-                      {"id": extractor.id, "version": extractor.version, "description": extractor.description}),
+        "extractor": extractor.describe(),
         "checkpoint_policy": o.spec.checkpoint_policy,
         "results": o.entries,
         "checkpoints": o.all_scores,

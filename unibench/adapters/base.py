@@ -81,6 +81,10 @@ class ModelAdapter:
     def describe_outputs(self, checkpoint: Checkpoint) -> dict:
         return {}
 
+    def bind_lexicon(self, lexicon) -> None:
+        """Called once per run with the run's lexicon (the text baselines find emotion words with it)."""
+        return None
+
 
 def build_adapter(spec: str, options: dict[str, str] | None = None) -> ModelAdapter:
     """`KIND:ARG` (a registered kind, built in or from the `unibench.adapters` entry points) or

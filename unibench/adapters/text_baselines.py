@@ -40,7 +40,7 @@ class _TextBaseline(ModelAdapter):
     def default_name(self) -> str:
         return self.kind
 
-    def use_lexicon(self, lexicon) -> None:
+    def bind_lexicon(self, lexicon) -> None:
         self.lexicon = lexicon
 
     def checkpoints(self, card) -> list[Checkpoint]:
@@ -60,7 +60,7 @@ class TextLexicon(_TextBaseline):
     kind = "text-lexicon"
 
     def outputs(self, checkpoint, samples) -> dict[str, Response]:
-        from unibench.extract.lexicon import label_string
+        from unibench.extract.base import label_string
         from unibench.extract.wordfind import SentimentFinder, WordFinder
 
         if self.lexicon is None or getattr(self.lexicon, "id", "none") == "none":

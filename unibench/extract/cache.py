@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from unibench.errors import UserError
+from unibench.extract.base import Extractor
 from unibench.safe_npz import load_npz
 from unibench.schema import Extraction
 
@@ -28,14 +29,13 @@ def read_pairs(path: Path) -> dict[str, str]:
     return out
 
 
-class CacheExtractor:
-    """Extractors implement `extract(checkpoint, task, outputs)` -> {sample id: Extraction}; `needs_outputs` says
-    whether the model's outputs must be produced first (the cache reads files beside the checkpoint instead), and
-    `source_files(checkpoint, task)` lists files read, for provenance checksums."""
+class CacheExtractor(Extractor):
+    """Reads files beside the checkpoint instead of the model's outputs (needs_outputs False); the files it reads
+    are checksummed into provenance."""
 
     id = "cache"
     needs_outputs = False
-    version = "1"
+    rules = ("unibench.extract.cache", "unibench.safe_npz")
     description = "upstream cached Qwen2.5-7B-Instruct extractions (-openset.npz, -openset-sentiment.npz)"
 
     def cache_files(self, checkpoint, task: str) -> list[Path]:
@@ -52,7 +52,8 @@ class CacheExtractor:
                                 "these raw responses into labels")
         return files
 
-    source_files = cache_files  # what the numbers were read from, for provenance checksums
+    def source_files(self, checkpoint, task: str) -> list[Path]:
+        return self.cache_files(checkpoint, task)  # what the numbers were read from, for provenance checksums
 
     def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
         files = self.cache_files(checkpoint, task)

@@ -9,6 +9,7 @@ that is a polarity word is the sentiment word.
 from __future__ import annotations
 
 from unibench.errors import UserError
+from unibench.extract.base import Extractor, label_string
 from unibench.schema import Extraction, Response
 
 SENTIMENT_WORDS = ("positive", "negative", "neutral")
@@ -38,19 +39,10 @@ def sentiment_word(r: Response) -> str | None:
     return label.strip().lower() if label is not None and label.strip().lower() in SENTIMENT_WORDS else None
 
 
-def _list_string(words) -> str:
-    return "[" + ", ".join(words) + "]"
-
-
-class GivenExtractor:
+class GivenExtractor(Extractor):
     id = "given"
-    version = "1"
-    needs_outputs = True
     description = ("structured predictions taken as given: label -> [label], labels -> [a, b], probs -> argmax, "
                    "valence -> sentiment by sign (no LLM)")
-
-    def source_files(self, checkpoint, task: str) -> list:
-        return []  # everything comes from the model's outputs, already checksummed as the checkpoint's files
 
     def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
         if outputs is None:
@@ -64,7 +56,7 @@ class GivenExtractor:
                 raise UserError(f"checkpoint {checkpoint.name}: sample {sid} is free text, not a structured "
                                 "prediction; turn text into labels with --extractor lexicon or --extractor llm")
             label = class_label(r)
-            labels = _list_string(r.labels) if r.labels is not None else _list_string([label] if label else [])
+            labels = label_string(r.labels) if r.labels is not None else label_string([label] if label else [])
             if task != "sentiment":
                 out[sid] = Extraction(labels=labels)
                 continue

@@ -9,22 +9,17 @@ as given: text is searched only when no structured prediction is present.
 
 from __future__ import annotations
 
+from unibench.extract.base import Extractor, label_string
 from unibench.schema import Extraction, Response
-
-
-def label_string(words) -> str:
-    """The label-list string the scorers read ("[w1, w2]", as the upstream caches hold them)."""
-    return "[" + ", ".join(words) + "]"
 
 
 def _sign(valence: float) -> str:
     return "positive" if valence > 0 else "negative" if valence < 0 else "neutral"
 
 
-class LexiconExtractor:
+class LexiconExtractor(Extractor):
     id = "lexicon"
-    version = "1"
-    needs_outputs = True
+    rules = ("unibench.extract.lexicon", "unibench.extract.wordfind")
     description = ("offline word finder: emotion words in the response through the run's lexicon (longest phrase "
                    "first, native normalisation, negation guard); sentiment from the native valences")
 
@@ -32,20 +27,21 @@ class LexiconExtractor:
         self._finder = None
         self._sentiment = None
         if lexicon is not None:
-            self.use_lexicon(lexicon)
+            self.bind_lexicon(lexicon)
 
-    def use_lexicon(self, lexicon) -> None:
+    def bind_lexicon(self, lexicon) -> None:
         """Bind the run's lexicon (the runner calls this); a run without a wheel lexicon uses the native one."""
         from unibench.extract.wordfind import WordFinder
 
-        if getattr(lexicon, "id", "none") == "none":
+        if lexicon is None:
             from unibench.lexicon.native import load_native
 
             lexicon = load_native()
         self._finder = WordFinder(lexicon)
 
-    def source_files(self, checkpoint, task: str) -> list:
-        return []  # everything comes from the model outputs, already checksummed by the adapter
+    def settings(self) -> dict:
+        """The sentiment word always comes from the native lexicon, so its identity shapes the output."""
+        return {"sentiment_lexicon": self.sentiment_finder().native.version}
 
     def sentiment_finder(self):
         if self._sentiment is None:
@@ -56,7 +52,7 @@ class LexiconExtractor:
 
     def one(self, r: Response, task: str) -> Extraction:
         if self._finder is None:
-            self.use_lexicon(None)
+            self.bind_lexicon(None)
         if r.labels is not None or r.label is not None or r.probs:
             if r.labels is not None:
                 words = list(r.labels)

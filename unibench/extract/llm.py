@@ -22,6 +22,7 @@ import os
 from typing import Any
 
 from unibench.errors import UserError
+from unibench.extract.base import Extractor
 from unibench.extract.llm_prompts import PROMPTS_SHA, UPSTREAM_DECODING, postprocess, render_a, render_b
 from unibench.schema import Extraction
 
@@ -33,11 +34,9 @@ def sample_seed(checkpoint: str, sample_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{checkpoint}/{sample_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
 
 
-class LLMExtractor:
+class LLMExtractor(Extractor):
     id = "llm"
-    needs_outputs = True
-    # bump the leading number when the request shape or post-processing changes; the hash follows the prompts
-    version = f"1.{PROMPTS_SHA[:8]}"
+    rules = ("unibench.extract.llm", "unibench.extract.llm_prompts")
     description = "upstream prompts A (response -> OV labels) and B (labels -> sentiment) via an OpenAI-compatible LLM"
 
     def __init__(self, base_url: str | None = None, model: str | None = None, temperature: float | None = None,
@@ -68,17 +67,24 @@ class LLMExtractor:
                    retries=3 if getattr(args, "extractor_retries", None) is None else args.extractor_retries,
                    progress=getattr(args, "progress", True))
 
-    @property
-    def spec(self) -> str:
-        """What the run spec records: prompts, model and temperature all change the numbers."""
-        return f"{self.id}@{self.version}:{self.model}:t{self.decoding['temperature']:g}"
+    def settings(self) -> dict:
+        """What shapes the output: the endpoint's model, the decoding, the prompts, the seed policy (never the
+        URL: the same model served elsewhere answers the same)."""
+        return {"model": self.model, "decoding": dict(self.decoding), "prompts_sha256": PROMPTS_SHA,
+                "seed_policy": "sha256(checkpoint/sample)" if self.sampled else "none"}
+
+    @classmethod
+    def from_settings(cls, settings, args: Any = None) -> "LLMExtractor":
+        """Rebuild with the recorded model and decoding; the endpoint comes from `args` (or $OPENAI_BASE_URL)."""
+        made = cls.from_args(args) if args is not None else cls()
+        made.model = settings.get("model", made.model)
+        made.decoding = dict(settings.get("decoding") or made.decoding)
+        return made
 
     def describe(self) -> dict:
         from unibench.engine import public_url
 
-        return {"id": self.id, "version": self.version, "description": self.description, "model": self.model,
-                "base_url": public_url(self.endpoint.base_url), "decoding": self.decoding,
-                "prompts_sha256": PROMPTS_SHA, "seeded": self.sampled}
+        return {**super().describe(), "base_url": public_url(self.endpoint.base_url)}
 
     @property
     def sampled(self) -> bool:

