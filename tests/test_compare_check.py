@@ -4,6 +4,7 @@ bad input."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -83,6 +84,7 @@ def test_check_perturbed_result_names_the_row(cli, world, tmp_path):
     doc["results"][0]["per_wheel"]["wheel3"]["score"] -= 0.005  # within tolerance: must not be named
     path = tmp_path / "meld.json"
     path.write_text(json.dumps(doc))
+    shutil.copy(results / "model-a" / "meld.samples.jsonl", tmp_path)  # the per-sample store travels with it
     code, out, err = cli("check", "--baseline", path, "--tolerance", "0.01", "--format", "json")
     assert code == 1, err
     report = json.loads(out)
@@ -104,7 +106,7 @@ def test_check_bad_input_exits_2(cli, world, tmp_path):
     assert cli("check", "--baseline", tmp_path / "nothing-here")[0] == 2
     assert cli("check", "--baseline", results / "model-a", "--tolerance", "-1")[0] == 2
     doc = json.loads((results / "model-a" / "mosi.json").read_text())
-    del doc["provenance"]["invocation"]
+    doc["schema"] = "unibench.result/1"  # an older result: nothing to rebuild its run from
     (tmp_path / "old.json").write_text(json.dumps(doc))
     code, _, err = cli("check", "--baseline", tmp_path / "old.json")
     assert code == 2 and "--against" in err

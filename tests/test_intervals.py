@@ -44,8 +44,8 @@ def test_no_records_and_bootstrap_zero(cli, data, tmp_path):
     code, _, err = cli(*run_args(data, out, "m", tmp_path / "r", "--no-records", "--bootstrap", "0"))
     assert code == 0, err
     doc = _stored(tmp_path / "r", "m", "meld")
-    assert "records" not in doc and doc["records_omitted"] is True
-    assert "ci" not in doc["results"][0]
+    assert doc["samples"] is None and not (tmp_path / "r" / "m" / "meld.samples.jsonl").exists()
+    assert doc["results"][0]["ci"] is None
     text = (tmp_path / "r" / "m" / "meld.json").read_text()
     assert "The speaker feels" not in text and "test_dia0_utt1" not in text  # no responses, no sample ids
     assert not any(k.startswith("/") for k in doc["provenance"]["checksums"]["label_file"])
@@ -60,7 +60,9 @@ def test_clustered_resampling_keeps_dialogues_whole(cli, data, tmp_path):
     code, _, err = cli(*run_args(data, out, "m", tmp_path / "r", "--dataset", "meld"))
     assert code == 0, err
     doc = _stored(tmp_path / "r", "m", "meld")
-    ck, recs = next(iter(doc["records"].items()))
+    from unibench.store import sample_rows
+
+    recs = sample_rows(tmp_path / "r" / "m" / "meld.json", doc, doc["results"][0]["checkpoint"])
     ids = [r["id"] for r in recs]
     clustered = interval("discrete", recs, dict(zip(ids, cluster_labels(r"^(.*_dia\d+)_utt\d+$", ids))),
                          n_resamples=500, seed=0)

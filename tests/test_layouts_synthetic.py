@@ -24,7 +24,7 @@ def test_iemocap_session5_and_index_labels(tmp_path):
     save_label_npz(tmp_path / "iemocap-process/label_4way.npz", {"whole_corpus": corpus})
     c = load_corpus(get_card("iemocapfour"), tmp_path)
     assert len(c.samples) == 1241 and all(s.id.startswith("Ses05") for s in c.samples)
-    assert [s.gold for s in c.samples[:5]] == [idx2emo[i % 4] for i in range(5)]
+    assert [g.gold for g in c.gold[:5]] == [idx2emo[i % 4] for i in range(5)]
     assert c.samples[0].cluster == "Ses05F_impro00"
 
 
@@ -32,7 +32,7 @@ def test_meld_indices_map_to_the_meld_order(tmp_path):
     corpus = {f"test_dia{i // 5}_utt{i % 5}": {"emo": i % 7, "val": -10} for i in range(2610)}
     save_label_npz(tmp_path / "meld-process/label.npz", {"test_corpus": corpus})
     c = load_corpus(get_card("MELD"), tmp_path)
-    assert [s.gold for s in c.samples[:7]] == ["anger", "joy", "sadness", "neutral", "disgust", "fear", "surprise"]
+    assert [g.gold for g in c.gold[:7]] == ["anger", "joy", "sadness", "neutral", "disgust", "fear", "surprise"]
     assert c.samples[6].cluster == "test_dia1"
 
 
@@ -50,7 +50,7 @@ def test_ovmerdplus_names_come_from_the_subtitle_file(tmp_path):
     _write_csv(folder / "ovlabel.csv", ["name", "openset"], labels)
     _write_csv(folder / "subtitle_eng.csv", ["name", "sentence"], [(n, "hi") for n, _ in labels[:532]])
     c = load_corpus(get_card("ovmerdplus"), tmp_path, subtitles=True)
-    assert len(c.samples) == 532 and c.samples[0].gold == ("neutral",) and c.samples[1].gold == ("happy", "excited")
+    assert len(c.samples) == 532 and c.gold[0].gold == ("neutral",) and c.gold[1].gold == ("happy", "excited")
     assert c.samples[1].subtitle == "hi"
     _write_csv(folder / "subtitle_eng.csv", ["name", "sentence"], [(n, "hi") for n, _ in labels[:531]] + [("ghost", "x")])
     with pytest.raises(UserError, match="1 test names have no label"):
@@ -61,4 +61,4 @@ def test_mosei_float32_valences(tmp_path):
     corpus = {f"v{i}_{i % 3}": {"emo": 0, "val": np.float32(i % 7 - 3)} for i in range(4659)}
     save_label_npz(tmp_path / "cmumosei-process/label.npz", {"test_corpus": corpus})
     c = load_corpus(get_card("cmumosei"), tmp_path)
-    assert len(c.samples) == 4659 and isinstance(c.samples[0].gold, float) and c.samples[0].gold == -3.0
+    assert len(c.samples) == 4659 and isinstance(c.gold[0].gold, float) and c.gold[0].gold == -3.0

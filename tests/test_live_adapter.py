@@ -8,6 +8,8 @@ import base64
 import csv
 import io
 import json
+
+from unibench.store import sample_rows
 import shutil
 import struct
 import wave
@@ -97,7 +99,7 @@ def test_model_card_end_to_end(cli, live):
     stored = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
     m = stored["model"]
     assert m["kind"] == "openai" and m["model"] == "toy/mllm-7b" and len(m["fingerprint"]) == 64
-    assert m["api_key_env"] == "MY_TEST_KEY" and stored["records"]["toy-mllm"][0]["response"] == "[happy]"
+    assert m["api_key_env"] == "MY_TEST_KEY" and sample_rows(live["res"] / "toy-mllm" / "mer2023.json", stored)[0]["response"] == "[happy]"
     for f in [*live["res"].rglob("*"), *(live["tmp"] / "cache").rglob("*")]:
         if f.is_file():
             assert b"SECRET" not in f.read_bytes(), f
@@ -158,7 +160,7 @@ def test_failures_are_counted_reported_and_resumed(cli, live):
         assert "warning: mer2023 / toy-mllm: 3 of 411 samples failed" in err
         assert any("http 500" in k for k in r["failure_examples"]) and any("timeout" in k for k in r["failure_examples"])
         stored = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
-        recs = {x["id"]: x for x in stored["records"]["toy-mllm"]}
+        recs = {x["id"]: x for x in sample_rows(live["res"] / "toy-mllm" / "mer2023.json", stored)}
         assert set(bad.values()) == {k for k, x in recs.items() if "error" in x}
         assert recs[bad["malformed"]]["error"]["output"].startswith("malformed response")
         assert recs[bad["500"]]["pred"] == "" and stored["results"][0]["n_failed"] == 3
@@ -207,14 +209,14 @@ def test_request_assembly_video_url(live, tmp_path):
     clip.write_bytes(b"RIFF-not-really-a-video")
     write_card(live, "http://127.0.0.1:9/v1", modalities=["subtitle", "video_url"], system="Be brief.")
     ad = OpenAIChatAdapter("toy-mllm", {"adapters_dir": str(live["cards"])})
-    s = Sample(id="s1", task="discrete", gold="happy", subtitle=" ", media={"video": str(clip)[:-4]})
+    s = Sample(id="s1", task="discrete", subtitle=" ", media={"video": str(clip)[:-4]})
     msgs = ad.request(s).payload()["messages"]
     assert msgs[0] == {"role": "system", "content": "Be brief."}
     video, text = msgs[1]["content"]
     assert video["video_url"]["url"] == "data:video/avi;base64," + base64.b64encode(clip.read_bytes()).decode()
     assert text == {"type": "text", "text": "Please recognize all possible emotional states of the character."}
     with pytest.raises(MediaError, match="no video"):
-        ad.request(Sample(id="s2", task="discrete", gold="happy", media={"video": str(tmp_path / "nope")}))
+        ad.request(Sample(id="s2", task="discrete", media={"video": str(tmp_path / "nope")}))
 
 
 def test_request_assembly_frames_and_video_url(live, tmp_path):
@@ -233,7 +235,7 @@ def test_request_assembly_frames_and_video_url(live, tmp_path):
     write_card(live, "http://127.0.0.1:9/v1", modalities=["subtitle", "frames", "video_url"],
                media={"frames": 4, "max_side": 128})
     ad = OpenAIChatAdapter("toy-mllm", {"adapters_dir": str(live["cards"])})
-    req = ad.request(Sample(id="s1", task="discrete", gold="happy", subtitle="hi", media={"video": str(clip)[:-4]}))
+    req = ad.request(Sample(id="s1", task="discrete", subtitle="hi", media={"video": str(clip)[:-4]}))
     parts = req.payload()["messages"][0]["content"]
     assert [p["type"] for p in parts] == ["video_url"] + ["image_url"] * 4 + ["text"]
     assert parts[0]["video_url"]["url"].startswith("data:video/mp4;base64,")
@@ -273,6 +275,6 @@ def test_live_shards_merge_to_the_single_run(cli, live):
     code, out, err = cli("merge", "--results-dir", live["res"], "--model", "toy-mllm", "--format", "json")
     assert code == 0, err
     merged = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
-    for key in ("results", "checkpoints", "records", "model", "extractor"):
+    for key in ("results", "checkpoints", "samples", "model", "extractor"):
         assert merged[key] == single[key], key
     assert merged["provenance"]["run_spec"] == single["provenance"]["run_spec"]

@@ -46,7 +46,7 @@ def test_run_defaults_to_native(tmp_path, cli):
     doc = json.loads(out)
     assert doc["lexicon"]["id"] == "native" and doc["extractor"]["id"] == "lexicon"
     stored = json.loads((tmp_path / "text-lexicon" / "demo-basic.json").read_text())
-    assert stored["provenance"]["invocation"]["extractor"] == "lexicon"  # the resolved default is recorded
+    assert stored["provenance"]["run_spec"]["extractor"].startswith("lexicon@")  # the resolved default is recorded
     assert stored["provenance"]["run_spec"]["lexicon"].startswith("native@")
 
 
@@ -138,10 +138,11 @@ def _score(card, root, model, native):
     from unibench.adapters import build_adapter
     from unibench.datasets import load_corpus
     from unibench.extract.lexicon import LexiconExtractor
-    from unibench.runner import evaluate
+    from unibench.runner import RunOptions, evaluate_dataset
 
-    corpus = load_corpus(card, root, subtitles=True)
-    return evaluate(card, corpus, build_adapter(model), LexiconExtractor(), native, "best", model, bootstrap=0)
+    corpus = load_corpus(card, root)
+    return evaluate_dataset(card, corpus, build_adapter(model), LexiconExtractor(), native,
+                            RunOptions(model_name=model, model_spec=model, bootstrap=0))
 
 
 def test_text_lexicon_hit_by_hand(tmp_path, native):
@@ -150,9 +151,9 @@ def test_text_lexicon_hit_by_hand(tmp_path, native):
             ("s3", "The bus leaves at noon.", "neutral")]     # neutral gold: on no wheel, not scored
     assert all(native.map_word("angry", w, "level1") for w in native.wheels)
     o = _score(_card(tmp_path, "discrete", rows), tmp_path, "text-lexicon", native)
-    e = o.entries[0]
-    assert e["n"] == 2 and e["score"] == pytest.approx(50.0)  # (1 + 0) / 2 on each of the 4 wheels
-    assert [r["pred"] for r in o.records["text-lexicon"]] == ["[so angry]", "[]", "[]"]
+    e = o.selected[0]
+    assert e.n == 2 and e.score == pytest.approx(50.0)  # (1 + 0) / 2 on each of the 4 wheels
+    assert [r["pred"] for r in o.rows] == ["[so angry]", "[]", "[]"]
 
 
 def test_text_lexicon_waf_by_hand(tmp_path, native):
@@ -161,10 +162,10 @@ def test_text_lexicon_waf_by_hand(tmp_path, native):
             ("n2", "I am not happy.", -1.0),                 # "not happy" -> sad pivots: negative, right
             ("n3", "I was happy until it broke.", -1.0),     # happy: positive, wrong
             ("z0", "It is Tuesday.", 0.0)]                   # zero gold: dropped
-    e = _score(_card(tmp_path, "sentiment", rows), tmp_path, "text-lexicon", native).entries[0]
+    e = _score(_card(tmp_path, "sentiment", rows), tmp_path, "text-lexicon", native).selected[0]
     # y = [1, 0, 0, 0], yhat = [1, 0, 0, 1]: ACC 3/4; F1(pos) = 2/3 (support 1), F1(neg) = 0.8 (support 3)
-    assert e["n"] == 4 and e["secondary"]["acc"] == pytest.approx(75.0)
-    assert e["score"] == pytest.approx(100 * (1 * 2 / 3 + 3 * 0.8) / 4)
+    assert e.n == 4 and e.secondary["acc"] == pytest.approx(75.0)
+    assert e.score == pytest.approx(100 * (1 * 2 / 3 + 3 * 0.8) / 4)
 
 
 def test_text_embed_basic(tmp_path, native):
@@ -175,8 +176,8 @@ def test_text_embed_basic(tmp_path, native):
     rows = [("a", "I am furious, this makes me so angry!", "angry"),
             ("b", "I am so happy, what a joyful day!", "happy")]
     o = _score(_card(tmp_path, "discrete", rows), tmp_path, "text-embed", native)
-    assert [r["pred"] for r in o.records["text-embed"]] == ["[angry]", "[happy]"]
-    assert o.entries[0]["score"] == pytest.approx(100.0)
+    assert [r["pred"] for r in o.rows] == ["[angry]", "[happy]"]
+    assert o.selected[0].score == pytest.approx(100.0)
 
 
 def test_text_baseline_needs_subtitles(tmp_path, native):

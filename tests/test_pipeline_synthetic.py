@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from unibench.store import sample_rows
+
 import pytest
 
 from tests.synth import make_lexicon, make_run, save_label_npz
@@ -52,8 +54,9 @@ def test_hit_rate_and_best_checkpoint_by_hand(cli, world):
                                                              "wheel4": 308, "wheel5": 206}
     stored = json.loads((world["res"] / "toy" / "mer2023.json").read_text())
     assert stored["provenance"]["run_spec"]["checkpoint_policy"] == "best"
-    assert len(stored["checkpoints"]) == 2 and list(stored["records"]) == ["checkpoint_000020_loss_0.5"]
-    rec = stored["records"]["checkpoint_000020_loss_0.5"][1]
+    rows = sample_rows(world["res"] / "toy" / "mer2023.json", stored)
+    assert len(stored["checkpoints"]) == 2 and len(rows) == 2 * 411  # every checkpoint's samples are stored
+    rec = sample_rows(world["res"] / "toy" / "mer2023.json", stored, "checkpoint_000020_loss_0.5")[1]
     assert rec["gold"] == "sad" and rec["hit"]["wheel1"] == 1 and rec["response"].startswith("text")
 
 

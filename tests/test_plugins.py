@@ -19,8 +19,11 @@ PLUGIN = textwrap.dedent('''
     from unibench.schema import Response
 
 
+    EMOS = ["neutral", "angry", "happy", "sad", "worried", "surprise"]
+
+
     class Oracle(ModelAdapter):
-        """Predicts the gold label of every sample (a test double)."""
+        """Knows how the test corpus was built (label i mod 6): it never sees gold, samples carry none."""
 
         kind = "oracle"
 
@@ -28,7 +31,7 @@ PLUGIN = textwrap.dedent('''
             return "given"
 
         def outputs(self, checkpoint, samples):
-            return {s.id: Response(label=s.gold) for s in samples}
+            return {s.id: Response(label=EMOS[int(s.id.split("_")[1]) % 6]) for s in samples}
 
 
     class NotAnAdapter:
@@ -109,7 +112,7 @@ def test_plugin_from_an_entry_point(cli, world, entry_point_plugin):
     assert code == 0, err
     kinds = {k["kind"]: k for k in json.loads(out)["adapters"]}
     assert kinds["fake-oracle"]["source"] == "entry point" and kinds["fake-oracle"]["distribution"] == "fakeplug"
-    assert kinds["fake-oracle"]["description"].startswith("Predicts the gold label")
+    assert kinds["fake-oracle"]["description"].startswith("Knows how the test corpus was built")
     assert "error" in kinds["fake-broken"]  # a broken plug-in is listed, not fatal
     assert kinds["preds"]["source"] == kinds["affectgpt-npz"]["source"] == "built-in"
     code, _, err = run(cli, world, "fake-broken:x")

@@ -9,7 +9,7 @@ import pytest
 
 from unibench.lexicon.upstream import load_upstream
 from unibench.scoring import score_open_vocab
-from unibench.schema import Extraction, Sample
+from unibench.schema import Extraction, GoldLabel
 from unibench.textlists import string_to_list
 
 DATASETS = {"mer2023": "mer2023", "meld": "meld", "cmumosi": "mosi", "sims": "sims"}
@@ -95,7 +95,7 @@ def test_word_to_cluster_table(reference, expected):
 
 
 def _ov_score(lexicon, gold: dict, pred: dict):
-    samples = [Sample(id=k, task="open_vocab", gold=tuple(v)) for k, v in gold.items()]
+    samples = [GoldLabel(id=k, gold=tuple(v)) for k, v in gold.items()]
     return score_open_vocab(samples, {k: Extraction(labels=pred[k]) for k in gold}, lexicon).score
 
 

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tracks": ("unibench.commands.tracks", "list the challenge tracks: metric, status, citation"),
     "score-track": ("unibench.commands.score_track", "score a challenge submission with its track's official rule"),
     "describe-score": ("unibench.commands.describe_score", "score free-text emotion descriptions (EMER style)"),
+    "rescore": ("unibench.commands.rescore", "re-score stored results with another lexicon or extractor, no model calls"),
     "merge": ("unibench.commands.merge", "join the shards of `run --shard i/N` into one result per dataset"),
     "demo": ("unibench.commands.demo", "run the text baselines on the built-in demo corpus, no data needed"),
 }

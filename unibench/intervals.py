@@ -108,17 +108,7 @@ def interval(task: str, records: list[dict], clusters: dict[str, str | None] | N
             "method": ci.method}
 
 
-def add_intervals(outcome, n_resamples: int, seed: int) -> None:
-    """Runner hook: put a `ci` into every selected result entry of a scored DatasetOutcome (in place)."""
-    if n_resamples <= 0:
-        return
-    clusters = None
-    if getattr(outcome.card, "cluster_pattern", None):
-        clusters = {s.id: s.cluster for s in outcome.corpus.samples}
-    for entry in outcome.entries:
-        recs = outcome.records.get(entry["checkpoint"])
-        if recs is None or entry.get("score") is None:
-            entry["ci"] = None
-            continue
-        entry["ci"] = interval(outcome.card.task, recs, clusters, n_resamples=n_resamples, seed=seed,
-                               expected=entry["score"])
+def dataset_interval(card, corpus, rows: list[dict], expected: float, n_resamples: int, seed: int) -> dict:
+    """The `ci` of one kept checkpoint's score, from its per-sample rows (clustered when the card names clusters)."""
+    clusters = {g.id: g.cluster for g in corpus.gold} if getattr(card, "cluster_pattern", None) else None
+    return interval(card.task, rows, clusters, n_resamples=n_resamples, seed=seed, expected=expected)

@@ -7,19 +7,24 @@ from statistics import fmean
 LABEL = {"hit": "HIT", "waf": "WAF", "ew_f": "EW-F"}
 
 
-def summary(model, outcomes, skipped, lexicon, extractor, policy, suite) -> dict:
-    results = [e for o in outcomes for e in o.entries]
+def summary(run, suite, files=None) -> dict:
+    """The run document of an api.Run: kept scores, the benchmark mean when every corpus of `suite` was scored
+    completely, else the mean of those scored (labelled). `files` maps dataset -> the result file written."""
+    files = files or {}
+    results = [dict(s.to_dict(), **({"results_file": files[s.dataset]} if s.dataset in files else {}))
+               for s in run.scores()]
     complete = {e["dataset"]: e["score"] for e in results if not e["partial"] and e["score"] is not None}
+    policy = run.checkpoint_policy
     doc = {
-        "model": model,
+        "model": run.name,
         "protocol": "mer-unibench",
-        "lexicon": lexicon.describe(),
-        "extractor": {"id": extractor.id, "version": extractor.version},
+        "lexicon": dict(run.lexicon),
+        "extractor": {"id": run.extractor.get("id"), "version": run.extractor.get("version")},
         "checkpoint_policy": policy,
         "results": [{k: v for k, v in e.items() if k not in ("per_wheel_level2",)} for e in results],
         "mean": None,
         "mean_note": "",
-        "skipped": skipped,
+        "skipped": [dict(s) for s in run.skipped],
     }
     if policy == "all":
         doc["mean_note"] = "no mean with --checkpoint all (one entry per dataset and checkpoint)"
@@ -33,6 +38,16 @@ def summary(model, outcomes, skipped, lexicon, extractor, policy, suite) -> dict
         if have:
             doc["mean_scored"] = {"value": fmean(complete[d] for d in have), "over": have}
     return doc
+
+
+def render_table(head, rows, trailing: bool = False) -> str:
+    """The one plain-text table printer: columns padded to their widest cell. With `trailing`, the last column
+    is free text (not padded, so one long cell does not widen the table)."""
+    table = [tuple(str(c) for c in head)] + [tuple(str(c) for c in r) for r in rows]
+    k = len(head) - 1 if trailing else len(head)
+    widths = [max(len(r[i]) for r in table) for i in range(k)]
+    return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r[:k], widths)) +
+                       ("  " + r[k] if trailing else "")).rstrip() for r in table)
 
 
 def _fmt(x, nd=2) -> str:
@@ -53,8 +68,7 @@ def format_table(doc: dict) -> str:
         rows.append((e["dataset"] + (" (partial)" if e["partial"] else ""), LABEL.get(e["metric"], e["metric"]),
                      _fmt(e["score"]), f"{_fmt(ci['low'])}-{_fmt(ci['high'])}" if ci else "-", e["checkpoint"],
                      e["selection"], f"{e['n']}/{e['n_total']}", extra))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
+    lines = render_table(rows[0], rows[1:], trailing=True).split("\n")
     lines.insert(1, "-" * min(120, len(lines[0])))
     lex = doc["lexicon"]
     lines.append("")

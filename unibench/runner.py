@@ -1,33 +1,62 @@
-"""run: corpus -> model outputs (per checkpoint) -> extraction -> scores -> checkpoint selection -> results.
+"""One dataset's run: corpus -> model outputs (per checkpoint) -> extraction -> scores -> selection -> result.
 
-Everything is computed and validated before anything is written, so bad input never leaves half a result.
+Everything is computed and validated before anything is written, so bad input never leaves half a result. The
+library surface (`unibench.api`) drives this per dataset; shards and merges use `collect` and `finish` directly.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
+import collections
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Mapping
 
 from unibench import __version__
 from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
-from unibench.schema import RunSpec
+from unibench.schema import Corpus, Extraction, Response, RunSpec, Score
 from unibench.scoring import records as make_records, score_task
 
 PROTOCOL = "mer-unibench"
 
 
-@dataclass
-class DatasetOutcome:
-    card: object
-    corpus: object
-    entries: list[dict]            # one per selected checkpoint
-    all_scores: list[dict]         # every checkpoint considered
-    records: dict[str, list[dict]]
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run was asked for, beyond the corpus: what the RunSpec records and rebuilds from."""
+
+    model_name: str
+    model_spec: str                          # --model as given (a location: paths differ between machines)
+    model_options: Mapping[str, str] = field(default_factory=dict)  # -M options, secrets removed
+    checkpoint_policy: str = "best"
+    bootstrap: int = 1000
+    seed: int = 0
+    records: bool = True
+    allow_partial: bool = False
+    data_root: str | None = None
+    lexicon_arg: str | None = None
+    modalities: Mapping[str, bool] | None = None
+    reproduces: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetResult:
+    """A scored dataset: every checkpoint's score, the kept ones, the per-sample rows and the spec."""
+
+    card: Any
+    corpus: Corpus
     spec: RunSpec
-    files: dict[str, str] = field(default_factory=dict)
+    checkpoints: tuple[Score, ...]
+    selected: tuple[Score, ...]
+    rows: tuple[dict, ...] | None          # the per-sample store (every checkpoint); None with records off
+    inputs: tuple[Mapping[str, Any], ...]  # per checkpoint: model and extractor files read -> sha256
+    model: Mapping[str, Any]               # adapter.describe(), name, modalities, reproduces
+    extractor: Mapping[str, Any]           # extractor.describe()
+    lexicon: Mapping[str, Any]             # lexicon.describe()
+
+    @property
+    def name(self) -> str:
+        return self.card.name
 
 
 def check_ids(where: str, gold_ids: list[str], got_ids, allow_extra: bool = False) -> int:
@@ -43,25 +72,25 @@ def check_ids(where: str, gold_ids: list[str], got_ids, allow_extra: bool = Fals
     return len(extra)
 
 
-def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
-    """Pick checkpoints by policy; returns (selected score entries, the selection label every output shows)."""
+def select(scores: list[Score], policy: str) -> tuple[list[Score], str]:
+    """Pick checkpoints by policy; returns (selected scores, the selection label every output shows)."""
     n = len(scores)
     if policy == "all":
         return scores, "all checkpoints"
     if policy == "best":
-        valid = [s for s in scores if s["score"] is not None]
+        valid = [s for s in scores if s.score is not None]
         if not valid:
             raise UserError("no checkpoint produced a score")
-        best = max(valid, key=lambda s: s["score"])  # first of equals in name order, as a stable rule
+        best = max(valid, key=lambda s: s.score or 0.0)  # first of equals in name order, as a stable rule
         return [best], (f"best of {n} on test" if n > 1 else "single checkpoint")
     if policy == "last":
-        with_epoch = [s for s in scores if s["epoch"] is not None]
+        with_epoch = [s for s in scores if s.epoch is not None]
         if not with_epoch:
             raise UserError("--checkpoint last needs checkpoint_<epoch> names; give a checkpoint name, best or all")
-        return [max(with_epoch, key=lambda s: s["epoch"])], f"last of {n} (highest epoch)"
-    wanted = [s for s in scores if s["checkpoint"] == policy or (policy.isdigit() and s["epoch"] == int(policy))]
+        return [max(with_epoch, key=lambda s: s.epoch or 0)], f"last of {n} (highest epoch)"
+    wanted = [s for s in scores if s.checkpoint == policy or (policy.isdigit() and s.epoch == int(policy))]
     if not wanted:
-        raise UserError(f"--checkpoint {policy}: no such checkpoint (have: {preview(s['checkpoint'] for s in scores)})")
+        raise UserError(f"--checkpoint {policy}: no such checkpoint (have: {preview(s.checkpoint for s in scores)})")
     return wanted[:1], f"fixed checkpoint {policy}"
 
 
@@ -69,25 +98,27 @@ def select(scores: list[dict], policy: str) -> tuple[list[dict], str]:
 class Collected:
     """One checkpoint's per-sample outputs (None when not read yet) and extractions, before scoring."""
 
-    checkpoint: object
-    ext: dict
-    outputs: dict | None = None
-    files: list = field(default_factory=list)
-    checksums: dict = field(default_factory=dict)  # recorded sha256 per file (merge: the files may be elsewhere)
+    checkpoint: Any
+    ext: dict[str, Extraction]
+    outputs: dict[str, Response] | None = None
+    files: list = field(default_factory=list)            # the model's files of this checkpoint
+    extractor_files: list = field(default_factory=list)  # files the extractor read (e.g. upstream caches)
+
+    def sha256(self, path) -> str:
+        """A file's checksum: as recorded (merge, rescore: the file may be elsewhere now), else read now."""
+        return self.checkpoint.checksums.get(str(path)) or sha256_file(path)
 
 
-def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None, lexicon=None) -> Collected:
-    """Outputs (when the extractor needs them, or `ids` asks for a slice) and extractions for one checkpoint.
-    With `ids` (a shard) everything is restricted to those samples and the outputs are always kept."""
-    if lexicon is not None:  # word finders (lexicon extractor, text baselines) use the run's lexicon
-        adapter.bind_lexicon(lexicon)
-        extractor.bind_lexicon(lexicon)
+def collect(card, corpus: Corpus, adapter, extractor, ck, ids: list[str] | None = None,
+            outputs_needed: bool = False) -> Collected:
+    """Outputs (when the extractor needs them, the run stores them, or `ids` asks for a slice) and extractions
+    for one checkpoint. With `ids` (a shard) everything is restricted to those samples."""
     where = f"{card.name} / {ck.name}"
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
     samples = list(corpus.samples) if ids is None else [s for s in corpus.samples if s.id in keep]
     outputs = None
-    if extractor.needs_outputs or ids is not None:
+    if extractor.needs_outputs or outputs_needed or ids is not None:
         outputs = adapter.outputs(ck, samples)
         if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
             outputs = {k: v for k, v in outputs.items() if k in keep}
@@ -96,14 +127,12 @@ def collect(card, corpus, adapter, extractor, ck, ids: list[str] | None = None, 
     if ids is not None:
         ext = {k: v for k, v in ext.items() if k in keep}
     check_ids(where, wanted, ext, allow_extra=corpus.partial)
-    return Collected(ck, ext, outputs, [*ck.files, *extractor.source_files(ck, card.task)])
+    return Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)))
 
 
 def failures(c: Collected, ids: list[str]) -> dict:
     """Per-sample errors of one checkpoint: failed model calls and failed extractions (counted, never dropped).
     A failed sample is scored as an empty prediction; the commonest error messages come along."""
-    import collections
-
     out = c.outputs or {}
     msgs: collections.Counter[str] = collections.Counter()
     n_out = n_ext = n_any = 0
@@ -115,17 +144,18 @@ def failures(c: Collected, ids: list[str]) -> dict:
         n_any += o_err is not None or e_err is not None
         if o_err is not None or e_err is not None:
             msgs[e_err or f"model output: {o_err}"] += 1
-    doc = {"n_failed": n_any, "n_failed_outputs": n_out, "n_failed_extractions": n_ext}
+    doc: dict[str, Any] = {"n_failed": n_any, "n_failed_outputs": n_out, "n_failed_extractions": n_ext}
     if msgs:
         doc["failure_examples"] = dict(msgs.most_common(3))
     return doc
 
 
-def evaluate(card, corpus, adapter, extractor, lexicon, policy: str, model_name: str, *,
-             bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
-    collected = [collect(card, corpus, adapter, extractor, ck, lexicon=lexicon) for ck in adapter.checkpoints(card)]
-    return finish(card, corpus, collected, adapter, extractor, lexicon, policy, model_name,
-                  bootstrap=bootstrap, seed=seed)
+def evaluate_dataset(card, corpus: Corpus, adapter, extractor, lexicon, opts: RunOptions) -> DatasetResult:
+    adapter.bind_lexicon(lexicon)  # word finders (lexicon extractor, text baselines) use the run's lexicon
+    extractor.bind_lexicon(lexicon)
+    collected = [collect(card, corpus, adapter, extractor, ck, outputs_needed=opts.records)
+                 for ck in adapter.checkpoints(card)]
+    return finish(card, corpus, collected, adapter, extractor, lexicon, opts)
 
 
 def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
@@ -142,63 +172,85 @@ def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
     return h.hexdigest()
 
 
-def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon, policy: str,
-           model_name: str, *, bootstrap: int = 1000, seed: int = 0) -> DatasetOutcome:
-    """Score every checkpoint, select by policy, build records for the kept ones. Shared by run and merge."""
-    samples = list(corpus.samples)
-    scores, scored, files = [], {}, []
+def _row(base: dict, checkpoint: str, response: Response | None, extraction: Extraction) -> dict:
+    """One per-sample store row: the scorer's record plus the checkpoint and every stage before it."""
+    row = {"checkpoint": checkpoint, **base}
+    if extraction.sentiment is not None:
+        row["sentiment"] = extraction.sentiment
+    if response is not None:
+        row["response"] = response.text
+        pred = {k: v for k, v in response.to_dict().items() if k not in ("text", "error")}
+        if pred:
+            row["prediction"] = pred
+    errors = {k: v for k, v in (("output", response.error if response else None),
+                                ("extraction", extraction.error)) if v}
+    if errors:
+        row["error"] = errors
+    return row
+
+
+def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
+           opts: RunOptions) -> DatasetResult:
+    """Score every checkpoint, select by policy, build the per-sample rows. Shared by run, rescore and merge."""
+    gold = list(corpus.gold)
+    scores: list[Score] = []
+    scored, inputs = {}, []
     for c in collected:
         ck = c.checkpoint
         extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)
-        result = score_task(card.task, samples, c.ext, lexicon)
-        result.score.update(checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
-                            **failures(c, corpus.ids))
-        # hook: what the adapter detected (e.g. the prediction kind) and MERBench's ACC/WAF for classifier outputs
-        result.score.update(getattr(adapter, "describe_outputs", lambda _: {})(ck))
-        result.score["secondary"].update(merbench_secondary(card, samples, c.outputs))
-        scores.append(result.score)
+        result = score_task(card.task, gold, c.ext, lexicon)
+        entry = dict(result.score, dataset=card.name, checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
+                     partial=corpus.partial, **failures(c, corpus.ids))
+        entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
+        entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
+        scores.append(Score.from_dict(entry))
         scored[ck.name] = (c, result)
-        files += [(str(f), c.checksums.get(str(f))) for f in c.files]
-    chosen, selection = select(scores, policy)
-    records = {}
+        inputs.append({"checkpoint": ck.name, "model_files": {str(f): c.sha256(f) for f in c.files},
+                       "extractor_files": {str(f): c.sha256(f) for f in c.extractor_files}})
+    chosen, selection = select(scores, opts.checkpoint_policy)
+    kept = {s.checkpoint for s in chosen}
+    rows: list[dict] = []
+    by_checkpoint: dict[str, list[dict]] = {}
+    for c in collected:
+        name = c.checkpoint.name
+        if not opts.records and name not in kept:
+            continue  # intervals need the kept checkpoints' rows; nothing else is built when nothing is stored
+        _, result = scored[name]
+        out = c.outputs or {}
+        recs = make_records(card.task, gold, c.ext, result, lexicon.wheels)
+        by_checkpoint[name] = [_row(r, name, out.get(r["id"]), c.ext[r["id"]]) for r in recs]
+        rows += by_checkpoint[name]
+    selected = []
     for s in chosen:
-        s["selection"] = selection
-        c, result = scored[s["checkpoint"]]
-        if c.outputs is None:
-            c.outputs = adapter.outputs(c.checkpoint, samples)
-            check_ids(f"{card.name} / {c.checkpoint.name} outputs", corpus.ids, c.outputs, allow_extra=corpus.partial)
-        rows = make_records(card.task, samples, c.ext, result, lexicon.wheels)
-        out = c.outputs
-        records[c.checkpoint.name] = [_record(r, out[r["id"]], c.ext[r["id"]]) for r in rows]
-    files = [(f, sha or sha256_file(f)) for f, sha in files]
-    checksums = dict(files)
+        ci = None
+        if opts.bootstrap > 0 and s.score is not None:
+            from unibench.intervals import dataset_interval
+
+            ci = dataset_interval(card, corpus, by_checkpoint[s.checkpoint], s.score, opts.bootstrap, opts.seed)
+        selected.append(s.with_(selection=selection, ci=ci))
+    all_scores = tuple(s.with_(selection=selection) if s.checkpoint in kept else s for s in scores)
+    files = [(f, sha) for i in inputs for part in ("model_files", "extractor_files") for f, sha in i[part].items()]
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
-        model=model_name, adapter=adapter.kind,
+        model=opts.model_name, adapter=adapter.kind, model_options=dict(opts.model_options),
         predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
-        extractor=extractor.spec,
-        lexicon=f"{lexicon.id}@{lexicon.version}",
-        lexicon_checksum=lexicon.checksum, checkpoint_policy=policy, unibench_version=__version__,
-        partial=corpus.partial,
+        extractor=extractor.spec, extractor_settings=extractor.settings(),
+        lexicon=f"{lexicon.id}@{lexicon.version}", lexicon_checksum=lexicon.checksum,
+        checkpoint_policy=opts.checkpoint_policy, bootstrap={"n_resamples": opts.bootstrap, "seed": opts.seed},
+        partial=corpus.partial, allow_partial=opts.allow_partial, unibench_version=__version__,
+        locations={"model_spec": opts.model_spec, "data_root": opts.data_root, "lexicon_arg": opts.lexicon_arg,
+                   "extractor_endpoint": extractor.describe().get("base_url")},
     )
-    entries = [dict(dataset=card.name, **s, partial=corpus.partial) for s in chosen]
-    outcome = DatasetOutcome(card, corpus, entries, scores, records, spec, checksums)
-    if bootstrap > 0:
-        from unibench.intervals import add_intervals
-
-        add_intervals(outcome, bootstrap, seed)  # from the in-memory records, so --no-records still gets CIs
-    return outcome
-
-
-def _record(row: dict, response, extraction) -> dict:
-    rec = dict(row, response=response.text)
-    errors = {k: v for k, v in (("output", response.error), ("extraction", extraction.error)) if v}
-    if errors:
-        rec["error"] = errors
-    return rec
+    model = {"name": opts.model_name, **adapter.describe()}
+    if opts.modalities:
+        model["modalities"] = dict(opts.modalities)
+    if opts.reproduces:
+        model["reproduces"] = opts.reproduces
+    return DatasetResult(card, corpus, spec, all_scores, tuple(selected), tuple(rows) if opts.records else None,
+                         tuple(inputs), model, extractor.describe(), lexicon.describe())
 
 
-def _portable(path: str, root: str | Path | None) -> str:
+def portable(path: str, root: str | Path | None) -> str:
     """A path relative to its root (data root, model folder), so stored results carry no machine layout;
     just the file name when it lies elsewhere. The checksum next to it identifies the file."""
     p = Path(path)
@@ -208,49 +260,3 @@ def _portable(path: str, root: str | Path | None) -> str:
         except ValueError:
             pass
     return p.name
-
-
-def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str, *,
-                    invocation: dict | None = None, records: bool = True, data_root: str | Path | None = None,
-                    modalities: dict | None = None) -> dict:
-    """The stored results/<model>/<dataset>.json (schema documented in README, 'Results schema').
-
-    `invocation` holds the run's arguments (paths as the user gave them) so `unibench check` can re-score it;
-    `records=False` leaves out the per-sample records (gold labels, responses) for results that get committed.
-    """
-    label_root = data_root if data_root is not None else Path(o.corpus.label_path).parent.parent
-    model_root = getattr(adapter, "arg", None)
-    doc = {
-        "schema": "unibench.result/1",
-        "model": {"name": o.spec.model, **adapter.describe(), **({"modalities": modalities} if modalities else {})},
-        "dataset": {"name": o.card.name, "version": o.card.version, "title": o.card.title, "task": o.card.task,
-                    "n_test": o.card.n_test, "n_loaded": len(o.corpus.samples), "partial": o.corpus.partial,
-                    "citation": o.card.citation},
-        "protocol": PROTOCOL,
-        "lexicon": lexicon.describe(),
-        "extractor": extractor.describe(),
-        "checkpoint_policy": o.spec.checkpoint_policy,
-        "results": o.entries,
-        "checkpoints": o.all_scores,
-        "records": o.records,
-        "provenance": {
-            "unibench_version": __version__,
-            "card_version": o.card.version,
-            "run_spec": o.spec.to_dict(),
-            "run_spec_hash": o.spec.hash(),
-            "checksums": {"label_file": {_portable(o.corpus.label_path, label_root): o.corpus.label_sha256},
-                          "lexicon": lexicon.checksum,
-                          "predictions": {_portable(f, model_root): h for f, h in o.files.items()}},
-            "command": command,
-            "invocation": invocation or {},
-            "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-        },
-    }
-    if not records:
-        del doc["records"]
-        doc["records_omitted"] = True
-    return doc
-
-
-def result_path(results_dir: str | Path, model_name: str, dataset: str, partial: bool) -> Path:
-    return Path(results_dir) / model_name / (f"{dataset}.partial.json" if partial else f"{dataset}.json")

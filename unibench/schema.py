@@ -1,33 +1,49 @@
-"""The nouns of the pipeline: Sample -> model outputs -> Extraction -> Score, and the RunSpec that shapes a number."""
+"""The nouns of the pipeline and the RunSpec that shapes a number.
+
+    Sample (what the model side sees) -> Response -> Extraction -> Score (+ per-sample rows)
+
+Gold labels live apart from samples (`Corpus.gold`, read only by scoring): an adapter is handed Samples and can
+never see an answer. Everything here is frozen; the stored JSON forms come from `to_dict`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, Mapping
+
+from unibench.identity import digest
 
 Task = Literal["discrete", "sentiment", "open_vocab"]
 
 
 @dataclass(frozen=True)
 class Sample:
-    """One test item. `gold` is a label (discrete), a float valence (sentiment) or a tuple of words (open_vocab)."""
+    """One test item as a model sees it: id, task, subtitle (in the card's language) and media paths (stems)."""
 
     id: str
     task: Task
-    gold: Any
     subtitle: str | None = None
     media: Mapping[str, str] = field(default_factory=dict)
     cluster: str | None = None  # dialogue / session / source video, for clustered CIs
 
 
 @dataclass(frozen=True)
+class GoldLabel:
+    """One sample's answer: a label (discrete), a float valence (sentiment) or a tuple of words (open_vocab).
+    Only scoring reads it."""
+
+    id: str
+    gold: Any
+    cluster: str | None = None
+
+
+@dataclass(frozen=True)
 class Corpus:
-    """A loaded test split and what it was loaded from."""
+    """A loaded test split: the samples (model side) and their gold labels (scoring side), in one order."""
 
     card: Any  # DatasetCard
     samples: tuple[Sample, ...]
+    gold: tuple[GoldLabel, ...]
     label_path: str
     label_sha256: str
     partial: bool = False
@@ -55,6 +71,16 @@ class Response:
     def structured(self) -> bool:
         return any(v is not None for v in (self.label, self.labels, self.valence, self.probs))
 
+    def to_dict(self) -> dict:
+        """The non-empty fields (labels as a list), as the per-sample store holds them."""
+        return {k: (list(v) if isinstance(v, tuple) else dict(v) if k == "probs" else v)
+                for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Response":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: (tuple(v) if k == "labels" and v is not None else v) for k, v in d.items() if k in names})
+
 
 @dataclass(frozen=True)
 class Extraction:
@@ -67,30 +93,128 @@ class Extraction:
     error: str | None = None
 
 
+# the fields of a stored score entry that the Score dataclass names; everything else rides in `extra`
+_SCORE_CORE = ("dataset", "checkpoint", "epoch", "metric", "score", "n", "n_total", "per_wheel", "secondary",
+               "n_failed", "n_failed_outputs", "n_failed_extractions", "n_extra_ignored", "selection", "ci",
+               "partial")
+
+
+@dataclass(frozen=True)
+class Score:
+    """One checkpoint's score on one dataset (the stored `results` / `checkpoints` entries, x100 points)."""
+
+    dataset: str
+    checkpoint: str
+    epoch: int | None
+    metric: str
+    score: float | None
+    n: int
+    n_total: int
+    per_wheel: Mapping[str, Mapping[str, Any]]
+    secondary: Mapping[str, Any]
+    n_failed: int = 0
+    n_failed_outputs: int = 0
+    n_failed_extractions: int = 0
+    n_extra_ignored: int = 0
+    selection: str | None = None
+    ci: Mapping[str, Any] | None = None
+    partial: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)  # per_wheel_level2, predictions, failure_examples, ...
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in _SCORE_CORE}
+        if self.selection is None:
+            del d["selection"]
+        return {**d, **self.extra}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Score":
+        core = {k: d[k] for k in _SCORE_CORE if k in d}
+        core.setdefault("dataset", "")
+        core.setdefault("epoch", None)
+        return cls(**core, extra={k: v for k, v in d.items() if k not in _SCORE_CORE and k != "results_file"})
+
+    def with_(self, **changes: Any) -> "Score":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SampleRecord:
+    """One row of the per-sample store: a sample at a checkpoint, every stage of it.
+
+    `value` is what the sample contributed to the metric: per wheel 1/0 hit (None = not scored on that wheel) for
+    HIT, per wheel [precision, recall] for EW-F, the predicted polarity (+1/0/-1) for sentiment."""
+
+    model: str
+    dataset: str
+    checkpoint: str
+    id: str
+    gold: Any
+    labels: str
+    sentiment: str | None
+    value: Any
+    response: str | None = None
+    prediction: Mapping[str, Any] | None = None  # a structured prediction (label / labels / valence / probs)
+    error: Mapping[str, str] | None = None
+    cluster: str | None = None
+
+
+# RunSpec parts that say where things were (paths, URLs): needed to rebuild a run, never part of its identity
+LOCATIONS = ("model_spec", "data_root", "lexicon_arg", "extractor_endpoint")
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything that shapes a number. Two results are comparable when their `comparability` keys agree."""
+    """Everything that shapes a number, frozen and hashed, and enough to rebuild the run.
+
+    Identity fields are hashed (`hash()`); `locations` (model path, data root, lexicon path, extractor endpoint)
+    and the unibench version are recorded but not hashed, so the same run on another machine has the same hash.
+    `comparability` is the one key the leaderboard groups by and that `compare` and `merge` require to match.
+    """
 
     protocol: str
     dataset: str
     dataset_version: str
     label_sha256: str
-    model: str
-    adapter: str
+    model: str                       # the result name
+    adapter: str                     # adapter kind
+    model_options: Mapping[str, str]  # -M options, secrets removed
     predictions_sha256: str
-    extractor: str
-    lexicon: str
+    extractor: str                   # id@version (the version digests rules and settings)
+    extractor_settings: Mapping[str, Any]
+    lexicon: str                     # id@version
     lexicon_checksum: str
     checkpoint_policy: str
-    unibench_version: str
+    bootstrap: Mapping[str, int]     # {"n_resamples", "seed"}
     partial: bool = False
+    allow_partial: bool = False
+    unibench_version: str = ""
+    locations: Mapping[str, str | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: (dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "RunSpec":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    def identity(self) -> dict:
+        d = self.to_dict()
+        for k in ("locations", "unibench_version"):
+            d.pop(k)
+        return d
 
     def hash(self) -> str:
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        return digest(self.identity())
 
     @property
-    def comparability(self) -> tuple[str, str, str]:
-        return (self.protocol, self.lexicon, self.extractor)
+    def comparability(self) -> dict:
+        return comparability(self.to_dict())
+
+
+def comparability(spec: Mapping[str, Any]) -> dict:
+    """What must agree for two results to share a table or be paired: protocol, lexicon and extractor identity,
+    and whether the split was complete. Works on stored run_spec dicts of every schema version."""
+    return {"protocol": spec.get("protocol"), "lexicon": spec.get("lexicon"), "extractor": spec.get("extractor"),
+            "partial": bool(spec.get("partial", False))}

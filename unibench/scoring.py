@@ -15,9 +15,8 @@ import numpy as np
 
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
-from unibench.schema import Extraction, Sample
+from unibench.schema import Extraction, GoldLabel
 
-MAIN_METRIC = {"discrete": "hit", "sentiment": "waf", "open_vocab": "ew_f"}
 STANDARD_SENTIMENT = ("positive", "negative", "neutral")
 
 
@@ -36,12 +35,12 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
-def _gold_strings(samples: list[Sample]) -> list[str]:
+def _gold_strings(samples: list[GoldLabel]) -> list[str]:
     # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
     return [s.gold if isinstance(s.gold, str) else ", ".join(s.gold) for s in samples]
 
 
-def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     inter, n_gold, _ = lexicon.encoder("level1").counts(_gold_strings(samples), [ext[s.id].labels for s in samples])
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
@@ -54,7 +53,7 @@ def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -
     return Scored(score, {"hit": hits})
 
 
-def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     gold, pred = _gold_strings(samples), [ext[s.id].labels for s in samples]
     levels, arrays = {}, {}
     for level in lexicon.levels:
@@ -79,7 +78,7 @@ def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon)
     return Scored(score, arrays)
 
 
-def score_sentiment(samples: list[Sample], ext: dict[str, Extraction], lexicon=None) -> Scored:
+def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon=None) -> Scored:
     words = [ext[s.id].sentiment or "" for s in samples]
     pol = np.array([polarity(w) for w in words], dtype=np.int8)
     m = binary_sentiment([s.gold for s in samples], pol)
@@ -93,11 +92,11 @@ def score_sentiment(samples: list[Sample], ext: dict[str, Extraction], lexicon=N
 SCORERS = {"discrete": score_discrete, "sentiment": score_sentiment, "open_vocab": score_open_vocab}
 
 
-def score_task(task: str, samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_task(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     return SCORERS[task](samples, ext, lexicon)
 
 
-def records(task: str, samples: list[Sample], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
+def records(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
     """Per-sample rows: id, gold, the extracted labels, and what the sample contributed to each wheel."""
     a = scored.arrays
     rows = []

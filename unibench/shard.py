@@ -12,13 +12,14 @@ import datetime as _dt
 import hashlib
 import json
 import re
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from unibench.adapters.base import ModelAdapter
 from unibench.errors import UserError, preview
+from unibench.extract.base import Extractor
 
-SCHEMA = "unibench.shard/1"
+SCHEMA = "unibench.shard/2"
 _NAME = re.compile(r"^(?P<ds>.+)\.shard-(?P<i>0|[1-9]\d*)-of-(?P<n>[1-9]\d*)\.json$")
 
 
@@ -41,56 +42,77 @@ def shard_path(results_dir: str | Path, model: str, dataset: str, i: int, n: int
     return Path(results_dir) / model / f"{dataset}.shard-{i}-of-{n}.json"
 
 
-def _clean(d: dict) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
+def shard_document(card, corpus, collected, p, ids: list[str], i: int, n: int, command: str) -> dict:
+    """A shard of one corpus: per checkpoint the slice's outputs and extractions, and everything every shard of
+    the run must agree on (`consistent`), including the run options `merge` rebuilds the result from."""
+    from dataclasses import asdict as _asdict
 
-
-def shard_document(card, corpus, collected, adapter, extractor, lexicon, lexicon_arg: str | None, policy: str,
-                   model_name: str, data_root, i: int, n: int, ids: list[str], command: str) -> dict:
+    opts = p.options
     return {
         "schema": SCHEMA,
         "shard": {"index": i, "count": n, "n_samples": len(ids)},
         "consistent": {  # every shard of one run must agree on all of this; merge checks it
             "dataset": {"name": card.name, "version": card.version, "label_sha256": corpus.label_sha256,
                         "n_loaded": len(corpus.samples), "partial": corpus.partial},
-            "model": {"name": model_name, "kind": adapter.kind, **adapter.describe()},
-            "extractor": (extractor.describe() if hasattr(extractor, "describe") else
-                          {"id": extractor.id, "version": extractor.version, "description": extractor.description}),
-            "extractor_spec": getattr(extractor, "spec", f"{extractor.id}@{extractor.version}"),
-            "lexicon": lexicon.describe(),
-            "checkpoint_policy": policy,
+            "model": {"name": opts.model_name, **p.adapter.describe()},
+            "adapter_kind": p.adapter.kind,
+            "extractor": p.extractor.describe(),
+            "extractor_spec": p.extractor.spec,
+            "extractor_settings": p.extractor.settings(),
+            "lexicon": p.lexicon.describe(),
+            "checkpoint_policy": opts.checkpoint_policy,
+            "options": _asdict(opts),
             "checkpoints": [{"name": c.checkpoint.name, "path": None if c.checkpoint.path is None else
-                             str(c.checkpoint.path)} for c in collected],
+                             str(c.checkpoint.path), "described": p.adapter.describe_outputs(c.checkpoint)}
+                            for c in collected],
         },
-        "inputs": {"data_root": None if data_root is None else str(Path(data_root).resolve()),
-                   "lexicon": None if lexicon_arg is None else str(Path(lexicon_arg).resolve())},
         "checkpoints": [{
             "name": c.checkpoint.name,
-            "files": {str(f): _sha(f) for f in c.files},
-            "outputs": {k: _clean(asdict(v)) for k, v in (c.outputs or {}).items()},
-            "extractions": {k: _clean(asdict(v)) for k, v in c.ext.items()},
+            "model_files": {str(f): c.sha256(f) for f in c.files},
+            "extractor_files": {str(f): c.sha256(f) for f in c.extractor_files},
+            "outputs": {k: v.to_dict() for k, v in (c.outputs or {}).items()},
+            "extractions": {k: {f: v for f, v in _asdict(e).items() if v is not None} for k, e in c.ext.items()},
         } for c in collected],
         "command": command,
         "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
 
 
-def _sha(path) -> str:
-    from unibench.paths import sha256_file
+class RecordedAdapter(ModelAdapter):
+    """Stands in for the run's adapter when merging: kind, description and per-checkpoint facts as recorded."""
 
-    return sha256_file(path)
+    def __init__(self, cons: dict) -> None:
+        desc = {k: v for k, v in cons["model"].items() if k != "name"}
+        super().__init__(str(desc.get("arg", "")), desc.get("options") or {})
+        self.kind = cons["adapter_kind"]
+        self._desc = desc
+        self._described = {c["name"]: c.get("described") or {} for c in cons["checkpoints"]}
+
+    def describe(self) -> dict:
+        return dict(self._desc)
+
+    def describe_outputs(self, checkpoint) -> dict:
+        return dict(self._described.get(checkpoint.name, {}))
 
 
-class Recorded:
-    """Stands in for the adapter / extractor of the run when merging: what result_document needs, as recorded."""
+class RecordedExtractor(Extractor):
+    """Stands in for the run's extractor when merging: id, version, settings and description as recorded."""
 
-    def __init__(self, desc: dict, spec: str | None = None) -> None:
-        self._desc = {k: v for k, v in desc.items() if k != "name"}
-        self.kind, self.arg = desc.get("kind", ""), desc.get("arg")  # arg: the model folder paths are relative to
-        self.id, self.version = desc.get("id", ""), desc.get("version", "")
-        self.description = desc.get("description", "")
-        if spec:
-            self.spec = spec
+    def __init__(self, cons: dict) -> None:
+        self._spec = cons["extractor_spec"]
+        self._settings = dict(cons["extractor_settings"])
+        self._desc = dict(cons["extractor"])
+
+    @property
+    def spec(self) -> str:
+        return self._spec
+
+    @property
+    def version(self) -> str:
+        return self._spec.partition("@")[2]
+
+    def settings(self) -> dict:
+        return dict(self._settings)
 
     def describe(self) -> dict:
         return dict(self._desc)
@@ -142,11 +164,12 @@ def load_shards(folder: Path, dataset: str) -> list[dict]:
 
 
 def joined(docs: list[dict], corpus_ids: list[str]) -> list[dict[str, Any]]:
-    """Per checkpoint: {'name', 'files', 'outputs', 'extractions'} over all shards, each sample exactly once."""
+    """Per checkpoint: {'name', 'path', 'model_files', 'extractor_files', 'outputs', 'extractions'} over all
+    shards, each sample exactly once."""
     n = len(docs)
     out = []
     for k, meta in enumerate(docs[0]["consistent"]["checkpoints"]):
-        files: dict[str, str] = {}
+        files: dict[str, dict[str, str]] = {"model_files": {}, "extractor_files": {}}
         outputs: dict[str, dict] = {}
         exts: dict[str, dict] = {}
         for d in docs:
@@ -157,15 +180,15 @@ def joined(docs: list[dict], corpus_ids: list[str]) -> list[dict[str, Any]]:
             if dup or stray:
                 raise UserError(f"{d['_path']}: {len(dup) + len(stray)} samples belong to another shard "
                                 f"({preview(dup | set(stray))}); duplicate or mislabelled shard")
-            for path, sha in ck["files"].items():
-                if files.setdefault(path, sha) != sha:
-                    raise UserError(f"{d['_path']}: {path} changed between shards (checksum differs)")
+            for part in files:
+                for path, sha in ck[part].items():
+                    if files[part].setdefault(path, sha) != sha:
+                        raise UserError(f"{d['_path']}: {path} changed between shards (checksum differs)")
             outputs.update(ck["outputs"])
             exts.update(ck["extractions"])
         missing = set(corpus_ids) - set(exts)
         if missing:
             raise UserError(f"{meta['name']}: the shards lack {len(missing)} test samples ({preview(missing)}); "
                             "were they run against another copy of the corpus?")
-        out.append({"name": meta["name"], "path": meta["path"], "files": files, "outputs": outputs,
-                    "extractions": exts})
+        out.append({"name": meta["name"], "path": meta["path"], **files, "outputs": outputs, "extractions": exts})
     return out

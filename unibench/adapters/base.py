@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from unibench.errors import UserError
 from unibench.registry import Registry
@@ -26,6 +27,7 @@ class Checkpoint:
     name: str
     path: Path | None = None
     files: tuple[Path, ...] = field(default_factory=tuple)  # everything the numbers were read from (checksummed)
+    checksums: Mapping[str, str] = field(default_factory=dict)  # recorded sha256 of files that may be elsewhere now
 
     @property
     def epoch(self) -> int | None:

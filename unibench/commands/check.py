@@ -1,38 +1,48 @@
-"""unibench check: did any score move? Re-scores what stored results describe, or compares two sets of results.
+"""unibench check: did anything move? Re-runs what stored results describe, or compares two sets of results.
 
-* `--baseline PATH` alone: re-run each baseline result's recorded invocation (model spec, data root, lexicon,
-  extractor, checkpoint policy; `provenance.invocation`) and compare the fresh scores with the stored ones.
-  `--data-root`, `--model` and `--lexicon` re-point the recorded paths (e.g. on another machine or in CI).
+* `--baseline PATH` alone: rebuild each stored result's run from its RunSpec (model, extractor with its recorded
+  settings, lexicon, checkpoint policy, bootstrap; `unibench.api.rebuild`) and compare the fresh result with the
+  stored one. `--data-root`, `--model`, `--lexicon` and `--extractor-base-url` re-point the recorded locations.
 * `--baseline PATH --against PATH`: compare two stored result sets, matched by (model, dataset).
 
-Compared per selected checkpoint: the main score, every per-wheel score and the numeric secondary metrics (all in
-score points x100, moved when |now - baseline| > tolerance), plus the scored-sample count and the selected
-checkpoint (moved when different). Exit 0 nothing moved, 1 something moved (table), 2 bad input.
+Every stored number is compared: every checkpoint's scores and counts, per-wheel values and n, secondary metrics,
+intervals, failure counts, the comparability fields and checksums of the run spec, and the per-sample rows when
+both sides have them. Floats move when |now - baseline| > tolerance (score points x100), everything else when it
+differs; a value present on one side only (an emptied or truncated result) has moved. Exit 0 nothing moved,
+1 something moved (table), 2 bad input.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any, Iterator
 
 from unibench.cli import add_format, add_results_dir, print_json
 
 EPS = 1e-9  # float noise must not turn "exactly at the tolerance" into a move
+# where a result was made, not what it says: never compared
+VOLATILE = {"provenance.created_at", "provenance.command", "provenance.merged_from", "provenance.unibench_version",
+            "provenance.run_spec.locations", "provenance.run_spec.unibench_version", "model.arg", "samples",
+            "extractor.base_url"}
+# names that differ by design when two differently named result sets are compared (--against)
+NAMES = {"model.name", "provenance.run_spec.model", "provenance.run_spec_hash"}
 
 
 def add_arguments(p) -> None:
     p.add_argument("--baseline", required=True, metavar="PATH",
                    help="a result file, a model folder (results/<model>/), a results folder, or a model name")
     p.add_argument("--against", default=None, metavar="PATH", help="compare with these stored results instead of "
-                   "re-scoring (same kinds of PATH as --baseline)")
+                   "re-running (same kinds of PATH as --baseline)")
     p.add_argument("--tolerance", type=float, default=0.01,
-                   help="largest allowed change in score points x100 (default: 0.01)")
-    p.add_argument("--data-root", default=None, metavar="DIR", help="re-scoring: use this data root instead of "
-                   "the recorded one")
-    p.add_argument("--model", default=None, metavar="KIND:ARG", help="re-scoring: use this model spec instead of "
-                   "the recorded one")
-    p.add_argument("--lexicon", default=None, metavar="PATH", help="re-scoring: use this lexicon instead of the "
+                   help="largest allowed change of a float, in score points x100 (default: 0.01)")
+    p.add_argument("--data-root", default=None, metavar="DIR", help="re-running: this data root instead of the "
                    "recorded one")
+    p.add_argument("--model", default=None, metavar="KIND:ARG", help="re-running: this model spec instead of the "
+                   "recorded one (e.g. the same outputs in another folder)")
+    p.add_argument("--lexicon", default=None, metavar="PATH", help="re-running: this lexicon path instead of the "
+                   "recorded one (its checksum must match)")
+    p.add_argument("--extractor-base-url", default=None, metavar="URL",
+                   help="re-running --extractor llm results: this endpoint instead of the recorded one")
     add_results_dir(p)
     add_format(p)
 
@@ -40,7 +50,7 @@ def add_arguments(p) -> None:
 def collect(spec: str, results_dir: str | Path) -> dict[tuple[str, str], tuple[Path, dict]]:
     """(model, dataset) -> (file, document) for every result PATH names (partial results only when named)."""
     from unibench.errors import UserError
-    from unibench.leaderboard.collect import load_result, result_files
+    from unibench.store import iter_result_files, load_result
 
     p = Path(spec)
     if not p.exists() and (Path(results_dir) / spec).is_dir():
@@ -49,9 +59,10 @@ def collect(spec: str, results_dir: str | Path) -> dict[tuple[str, str], tuple[P
         files = [p]
     elif p.is_dir():
         if any(d.is_dir() and d.name != "published" and any(d.glob("*.json")) for d in p.iterdir()):
-            files = result_files(p)  # a results folder: one level of model folders
+            files = [f for f in iter_result_files(p) if not f.name.endswith(".partial.json")]
         else:
-            files = sorted(f for f in p.glob("*.json") if not f.name.endswith(".partial.json"))
+            files = sorted(f for f in p.glob("*.json") if not f.name.endswith(".partial.json")
+                           and ".shard-" not in f.name)
     else:
         raise UserError(f"{spec}: no such result file, folder or model under {results_dir}/")
     if not files:
@@ -63,123 +74,141 @@ def collect(spec: str, results_dir: str | Path) -> dict[tuple[str, str], tuple[P
     return out
 
 
-def _options(pairs: list[str]) -> dict[str, str]:
-    return dict(p.split("=", 1) for p in pairs)
+def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted path, leaf) pairs; score lists are keyed by checkpoint so a reordering is no move."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            p = f"{path}.{k}" if path else str(k)
+            if p not in VOLATILE:
+                yield from _flatten(v, p)
+        if not value:
+            yield path, {}
+    elif isinstance(value, list):
+        keyed = all(isinstance(v, dict) and "checkpoint" in v for v in value) and value
+        for i, v in enumerate(value):
+            yield from _flatten(v, f"{path}[{v['checkpoint'] if keyed else i}]")
+        if not value:
+            yield path, []
+    else:
+        yield path, value
 
 
-def rescore(docs: list[dict], args) -> dict[str, dict]:
-    """Re-run the recorded invocation of result documents that share one; dataset -> {results, checkpoints}."""
-    from unibench.adapters import build_adapter
-    from unibench.commands.run import _load_lexicon
-    from unibench.datasets import get_card, load_corpus
-    from unibench.datasets.loader import data_root
-    from unibench.extract.auto import resolve_extractor
-    from unibench.runner import evaluate
-
-    inv = docs[0]["provenance"]["invocation"]
-    adapter = build_adapter(args.model or inv["model"], _options(inv.get("model_args", [])))
-    extractor = resolve_extractor(inv.get("extractor", "auto"), adapter)
-    root = data_root(args.data_root or inv.get("data_root"))
-    cards = [get_card(doc["dataset"]["name"]) for doc in docs]
-    lexicon, out = _load_lexicon(args.lexicon or inv.get("lexicon"), cards), {}
-    for doc, card in zip(docs, cards):
-        corpus = load_corpus(card, root, allow_partial=bool(inv.get("allow_partial")),
-                             subtitles=getattr(adapter, "needs_subtitles", False))
-        o = evaluate(card, corpus, adapter, extractor, lexicon, inv.get("checkpoint", "best"), doc["model"]["name"],
-                     bootstrap=0)  # intervals are not compared: resample counts may differ by design
-        out[card.name] = {"results": o.entries, "checkpoints": o.all_scores,
-                          "provenance": {"run_spec": o.spec.to_dict()}}
-    return out
+def _moved(x: Any, y: Any, tol: float) -> bool:
+    if isinstance(x, bool) or isinstance(y, bool) or not (isinstance(x, (int, float)) and isinstance(y, (int, float))):
+        return x != y
+    if isinstance(x, int) and isinstance(y, int):
+        return x != y
+    return abs(float(y) - float(x)) > tol + EPS
 
 
-def _values(entry: dict) -> dict[str, float]:
-    """Every score-point value of one result entry, by metric name."""
-    vals = {entry.get("metric", "score"): entry.get("score")}
-    for w, v in (entry.get("per_wheel") or {}).items():
-        vals[f"{entry.get('metric')}/{w}"] = v.get("score", v.get("f"))
-    for k, v in (entry.get("secondary") or {}).items():
-        if isinstance(v, float) or (isinstance(v, int) and not k.startswith("n_")):
-            vals[k] = v
-    return vals
+def _where(path: str, doc: dict) -> tuple[str, str]:
+    """(checkpoint, readable metric name) of a flattened path: 'results[ck].per_wheel.w.score' -> (ck, 'hit/w')."""
+    if not (path.startswith("results[") or path.startswith("checkpoints[")):
+        return "", path
+    head, _, rest = path.partition("]")
+    ck = head.split("[", 1)[1]
+    rest = rest.lstrip(".")
+    metric = next((e.get("metric") for e in doc.get(head.split("[")[0], []) if e.get("checkpoint") == ck), None)
+    metric = metric or "score"
+    if rest == "score":
+        name = metric
+    elif rest.startswith("per_wheel.") and rest.count(".") == 2 and rest.rsplit(".", 1)[1] in ("score", "f"):
+        name = f"{metric}/{rest.split('.')[1]}"
+    elif rest.startswith("secondary."):
+        name = rest[len("secondary."):]
+    else:
+        name = rest
+    return ("" if path.startswith("results[") else "checkpoints: ") + ck, name
 
 
-def diff_docs(dataset: str, base: dict, now: dict | None, tol: float) -> tuple[list[dict], int]:
+def diff_docs(dataset: str, base: dict, now: dict | None, tol: float, ignore: set[str] = frozenset()) -> tuple[list[dict], int]:  # type: ignore[assignment]
     """Rows that moved, and how many values were compared."""
     if now is None:
         return [{"dataset": dataset, "checkpoint": "", "metric": "result", "baseline": "present", "now": "missing",
                  "delta": None}], 1
-    moved, compared = [], 0
-    now_by_ck = {e["checkpoint"]: e for e in now["results"]}
-    single = len(base["results"]) == 1 and len(now["results"]) == 1
-    for b in base["results"]:
-        n = now["results"][0] if single else now_by_ck.get(b["checkpoint"])
-        if n is None:
-            moved.append({"dataset": dataset, "checkpoint": b["checkpoint"], "metric": "result",
-                          "baseline": "present", "now": "missing", "delta": None})
+    a = {k: v for k, v in _flatten(base) if k not in ignore}
+    b = {k: v for k, v in _flatten(now) if k not in ignore}
+    moved = []
+    for key in list(a) + [k for k in b if k not in a]:
+        x, y = a.get(key, "absent"), b.get(key, "absent")
+        if key in a and key in b and not _moved(x, y, tol):
             continue
-        if n["checkpoint"] != b["checkpoint"]:
-            moved.append({"dataset": dataset, "checkpoint": b["checkpoint"], "metric": "selected checkpoint",
-                          "baseline": b["checkpoint"], "now": n["checkpoint"], "delta": None})
-        if n.get("n") != b.get("n"):
-            moved.append({"dataset": dataset, "checkpoint": b["checkpoint"], "metric": "n scored",
-                          "baseline": b.get("n"), "now": n.get("n"), "delta": None})
-        bv, nv = _values(b), _values(n)
-        for metric in bv:
-            compared += 1
-            x, y = bv[metric], nv.get(metric)
-            if x is None and y is None:
-                continue
-            if x is None or y is None or abs(y - x) > tol + EPS:
-                moved.append({"dataset": dataset, "checkpoint": b["checkpoint"], "metric": metric, "baseline": x,
-                              "now": y, "delta": None if x is None or y is None else y - x})
-    return moved, compared
+        ck, metric = _where(key, base if key in a else now)
+        delta = (y - x) if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x, y)) else None
+        moved.append({"dataset": dataset, "checkpoint": ck, "metric": metric, "baseline": x, "now": y,
+                      "delta": delta})
+    # a result's scores appear in `results` and again in `checkpoints`: name a kept checkpoint's move once
+    kept = {(r["checkpoint"], r["metric"]) for r in moved if not r["checkpoint"].startswith("checkpoints: ")}
+    moved = [r for r in moved if not (r["checkpoint"].startswith("checkpoints: ")
+                                      and (r["checkpoint"][len("checkpoints: "):], r["metric"]) in kept)]
+    return moved, len(a)
 
 
-def _provenance_notes(dataset: str, base: dict, now: dict | None) -> list[str]:
-    if now is None:
-        return []
-    a, b = base.get("provenance", {}).get("run_spec", {}), now.get("provenance", {}).get("run_spec", {})
-    return [f"{dataset}: {k} changed" for k in ("label_sha256", "predictions_sha256", "lexicon_checksum")
-            if a.get(k) and b.get(k) and a[k] != b[k]]
+def diff_rows(dataset: str, base: list[dict] | None, now: list[dict] | None, tol: float) -> tuple[list[dict], int]:
+    """Per-sample rows compared field by field (one table row per field that moved, with how many samples)."""
+    if base is None or now is None:
+        return [], 0
+    a = {(r.get("checkpoint"), r["id"]): r for r in base}
+    b = {(r.get("checkpoint"), r["id"]): r for r in now}
+    counts: dict[str, list] = {}
+    compared = 0
+    for key in set(a) | set(b):
+        if key not in a or key not in b:
+            counts.setdefault("row", []).append(key)
+            continue
+        fa, fb = dict(_flatten(a[key])), dict(_flatten(b[key]))
+        compared += len(fa)
+        for f in set(fa) | set(fb):
+            if f not in fa or f not in fb or _moved(fa[f], fb[f], tol):
+                counts.setdefault(f, []).append(key)
+    return [{"dataset": dataset, "checkpoint": "per-sample", "metric": f, "baseline": f"{len(keys)} rows",
+             "now": f"e.g. {keys[0][1]} at {keys[0][0]}", "delta": None} for f, keys in sorted(counts.items())], compared
+
+
+def rerun(path: Path, doc: dict, args) -> tuple[dict, list[dict] | None]:
+    """The result document and per-sample rows a fresh run of the stored RunSpec gives."""
+    from unibench import api
+    from unibench.store import result_document
+
+    spec = api.stored_spec(path, doc)
+    ext_opts = {"base_url": args.extractor_base_url} if args.extractor_base_url else None
+    run = api.rebuild(spec, model=args.model, data_root=args.data_root, lexicon=args.lexicon,
+                      extractor_options=ext_opts, records=bool(doc.get("samples")))
+    (result,) = run.results
+    return result_document(result, ""), list(result.rows) if result.rows is not None else None
 
 
 def run(args) -> int:
     from unibench.errors import UserError
+    from unibench.store import sample_rows
 
     if args.tolerance < 0:
         raise UserError(f"--tolerance {args.tolerance}: must be >= 0")
     baseline = collect(args.baseline, args.results_dir)
+    now: dict[tuple[str, str], tuple[dict, list[dict] | None]] = {}
+    ignore: set[str] = set()
     if args.against:
         against = collect(args.against, args.results_dir)
-        now = {k: v[1] for k, v in against.items()}
+        pairs = {k: (doc, sample_rows(p, doc)) for k, (p, doc) in against.items()}
         models_a, models_b = {m for m, _ in baseline}, {m for m, _ in against}
         if len(models_a) == 1 and len(models_b) == 1:  # one model each: match by dataset, whatever the names
             name = next(iter(models_a))
-            now = {(name, ds): doc for (_, ds), doc in now.items()}
-        mode = "against"
+            pairs = {(name, ds): v for (_, ds), v in pairs.items()}
+            ignore = NAMES
+        now, mode = pairs, "against"
     else:
-        groups: dict[str, list[dict]] = {}
-        for (model, _), (path, doc) in baseline.items():
-            inv = doc.get("provenance", {}).get("invocation")
-            if not inv or not inv.get("model"):
-                raise UserError(f"{path}: no recorded invocation to re-run (written by an older unibench?); "
-                                "compare two result sets with --against instead")
-            key = json.dumps({k: v for k, v in inv.items() if k != "dataset"} | {"name": model}, sort_keys=True)
-            groups.setdefault(key, []).append(doc)
-        now = {}
-        for docs in groups.values():
-            for ds, d in rescore(docs, args).items():
-                now[(docs[0]["model"]["name"], ds)] = d
-        mode = "rescore"
-    moved, compared, notes = [], 0, []
-    for (model, ds), (_, doc) in sorted(baseline.items()):
-        rows, n = diff_docs(ds, doc, now.get((model, ds)), args.tolerance)
-        moved += [dict(r, model=model) for r in rows]
-        compared += n
-        notes += _provenance_notes(f"{model}/{ds}", doc, now.get((model, ds)))
+        for key, (path, doc) in baseline.items():
+            now[key] = rerun(path, doc, args)
+        mode = "rerun"
+    moved, compared = [], 0
+    for (model, ds), (path, doc) in sorted(baseline.items()):
+        fresh = now.get((model, ds))
+        rows, n = diff_docs(ds, doc, None if fresh is None else fresh[0], args.tolerance, ignore)
+        srows, sn = diff_rows(ds, sample_rows(path, doc), None if fresh is None else fresh[1], args.tolerance)
+        moved += [dict(r, model=model) for r in rows + srows]
+        compared += n + sn
     report = {"baseline": args.baseline, "mode": mode, "against": args.against, "tolerance": args.tolerance,
-              "n_results": len(baseline), "n_values_compared": compared, "moved": moved, "notes": notes,
-              "ok": not moved}
+              "n_results": len(baseline), "n_values_compared": compared, "moved": moved, "ok": not moved}
     if args.format == "json":
         print_json(report)
     else:
@@ -192,16 +221,14 @@ def _fmt(x) -> str:
 
 
 def _print(report: dict) -> None:
+    from unibench.report import render_table
+
     what = f"{report['n_results']} results, {report['n_values_compared']} values, tolerance {report['tolerance']}"
     if not report["moved"]:
         print(f"unibench check: nothing moved ({what}; {report['mode']})")
-    else:
-        head = ("model", "dataset", "checkpoint", "metric", "baseline", "now", "delta")
-        lines = [head] + [(r["model"], r["dataset"], r["checkpoint"], r["metric"], _fmt(r["baseline"]),
-                           _fmt(r["now"]), "" if r["delta"] is None else f"{r['delta']:+.4f}")
-                          for r in report["moved"]]
-        widths = [max(len(str(x[i])) for x in lines) for i in range(len(head))]
-        print("\n".join("  ".join(str(c).ljust(w) for c, w in zip(x, widths)).rstrip() for x in lines))
-        print(f"\nunibench check: {len(report['moved'])} moved beyond tolerance ({what}; {report['mode']})")
-    for n in report["notes"]:
-        print(f"note: {n}")
+        return
+    head = ("model", "dataset", "checkpoint", "metric", "baseline", "now", "delta")
+    body = [(r["model"], r["dataset"], r["checkpoint"], r["metric"], _fmt(r["baseline"]), _fmt(r["now"]),
+             "" if r["delta"] is None else f"{r['delta']:+.4f}") for r in report["moved"]]
+    print(render_table(head, body))
+    print(f"\nunibench check: {len(report['moved'])} moved beyond tolerance ({what}; {report['mode']})")

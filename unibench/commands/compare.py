@@ -24,7 +24,7 @@ def add_arguments(p) -> None:
 def load_side(spec: str, results_dir: str | Path) -> dict[str, tuple[Path, dict]]:
     """dataset -> (path, result document) for a model name, a model folder or one result file."""
     from unibench.errors import UserError
-    from unibench.leaderboard.collect import load_result
+    from unibench.store import load_result
 
     p = Path(spec)
     if p.is_file():
@@ -33,7 +33,8 @@ def load_side(spec: str, results_dir: str | Path) -> dict[str, tuple[Path, dict]
         folder = p if p.is_dir() else Path(results_dir) / spec
         if not folder.is_dir():
             raise UserError(f"{spec}: neither a result file, a folder, nor a model under {results_dir}/")
-        files = sorted(f for f in folder.glob("*.json") if not f.name.endswith(".partial.json"))
+        files = sorted(f for f in folder.glob("*.json") if not f.name.endswith(".partial.json")
+                       and ".shard-" not in f.name)
         if not files:
             raise UserError(f"{folder}: no result files (<dataset>.json)")
     out = {}
@@ -48,8 +49,10 @@ def _records(path: Path, doc: dict) -> tuple[dict, list[dict]]:
     from unibench.leaderboard.collect import best_entry
 
     entry = best_entry(doc)
-    recs = (doc.get("records") or {}).get(entry["checkpoint"]) if entry else None
-    if recs is None:
+    from unibench.store import sample_rows
+
+    recs = sample_rows(path, doc, entry["checkpoint"]) if entry else None
+    if not recs:
         raise UserError(f"{path}: no per-sample records for checkpoint "
                         f"{entry['checkpoint'] if entry else '?'}; compare needs results written without "
                         "--no-records (re-run `unibench run` and keep those results out of git)")

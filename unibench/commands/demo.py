@@ -27,41 +27,22 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from unibench.adapters import build_adapter
-    from unibench.datasets import get_card, load_corpus, suite_names
-    from unibench.errors import UserError
-    from unibench.extract import EXTRACTORS
-    from unibench.lexicon.registry import load_lexicon
-    from unibench.paths import write_atomic
-    from unibench.report import format_table, summary
-    from unibench.runner import evaluate, result_document, result_path
+    from unibench import api
+    from unibench.commands.run import save_run
+    from unibench.datasets import suite_names
+    from unibench.report import format_table
 
-    if args.bootstrap < 0:
-        raise UserError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0")
     start = time.perf_counter()
     names = suite_names("demo")
-    cards = [get_card(n) for n in names]
-    corpora = {c.name: load_corpus(c, None, subtitles=True) for c in cards}
-    lexicon = load_lexicon("native")
     command = "unibench " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["demo"] else "unibench demo"
-    docs, tables = [], []
+    docs, tables, lexicon = [], [], {}
     for model in MODELS:
-        adapter = build_adapter(model)
-        extractor = EXTRACTORS.get(adapter.default_extractor())()
-        invocation = {"model": model, "model_args": [], "dataset": ",".join(names), "data_root": None,
-                      "lexicon": "native", "extractor": extractor.id, "checkpoint": "best", "allow_partial": False}
-        outcomes = [evaluate(c, corpora[c.name], adapter, extractor, lexicon, "best", model,
-                             bootstrap=args.bootstrap, seed=0) for c in cards]
-        for o in outcomes:
-            doc = result_document(o, adapter, extractor, lexicon, command, invocation=invocation)
-            path = result_path(args.results_dir, model, o.card.name, o.corpus.partial)
-            write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
-            for e in o.entries:
-                e["results_file"] = str(path)
-        s = summary(model, outcomes, [], lexicon, extractor, "best", names)
+        run = api.evaluate(model, names, lexicon="native", bootstrap=args.bootstrap, command=command)
+        s = run.summary(names, save_run(run, args.results_dir))
         s["mean_note"] = s["mean_note"].replace("MER-UniBench", "demo")  # the demo suite is not MER-UniBench
         docs.append(s)
         tables.append(format_table(s))
+        lexicon = s["lexicon"]
     written = []
     if not args.no_leaderboard:
         from unibench.leaderboard import write
@@ -69,7 +50,7 @@ def run(args) -> int:
         _, written = write(args.results_dir, png=_has_matplotlib())
     elapsed = time.perf_counter() - start
     if args.format == "json":
-        print_json({"suite": "demo", "lexicon": lexicon.describe(), "models": docs,
+        print_json({"suite": "demo", "lexicon": lexicon, "models": docs,
                     "leaderboard": [str(p) for p in written], "seconds": round(elapsed, 2)})
         return 0
     for t in tables:

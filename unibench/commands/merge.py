@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -35,51 +34,47 @@ def _unsharded(command: str) -> str:
 
 
 def _merge_one(results_dir: Path, model: str, dataset: str, args):
-    from unibench.commands.run import _load_lexicon, store
+    """The DatasetResult the unsharded run gives, rebuilt from the shards' recorded run options."""
     from unibench.adapters.base import Checkpoint
     from unibench.datasets import get_card, load_corpus
     from unibench.datasets.loader import data_root
     from unibench.errors import UserError
-    from unibench.runner import Collected, finish
+    from unibench.lexicon.registry import load_lexicon
+    from unibench.runner import Collected, RunOptions, finish
     from unibench.schema import Extraction, Response
-    from unibench.shard import Recorded, joined, load_shards
+    from unibench.shard import RecordedAdapter, RecordedExtractor, joined, load_shards
 
     docs = load_shards(results_dir / model, dataset)
-    cons, inputs = docs[0]["consistent"], docs[0]["inputs"]
+    cons = docs[0]["consistent"]
+    opts = RunOptions(**cons["options"])
     card = get_card(dataset)
-    root = data_root(args.data_root) or (Path(inputs["data_root"]) if inputs.get("data_root") else None)
-    corpus = load_corpus(card, root, allow_partial=cons["dataset"]["partial"])
+    root = data_root(args.data_root) or (Path(opts.data_root) if opts.data_root else None)
+    corpus = load_corpus(card, root, allow_partial=opts.allow_partial)
     if corpus.label_sha256 != cons["dataset"]["label_sha256"]:
         raise UserError(f"{dataset}: the label file {corpus.label_path} differs from the one the shards used")
-    lexicon = _load_lexicon(args.lexicon or inputs.get("lexicon"), [card])
+    lexicon = load_lexicon(args.lexicon or opts.lexicon_arg)
     if lexicon.checksum != cons["lexicon"].get("checksum"):
-        raise UserError(f"{dataset}: lexicon {args.lexicon or inputs.get('lexicon')} differs from the shards' "
+        raise UserError(f"{dataset}: lexicon {args.lexicon or opts.lexicon_arg} differs from the shards' "
                         f"({cons['lexicon'].get('id')}, checksum {str(cons['lexicon'].get('checksum'))[:12]})")
     collected = []
     for ck in joined(docs, corpus.ids):
-        files = tuple(Path(f) for f in ck["files"])
-        checkpoint = Checkpoint(name=ck["name"], path=Path(ck["path"]) if ck["path"] else None, files=files)
-        outputs = {k: Response(**{f: tuple(v) if f == "labels" else v for f, v in r.items()})
-                   for k, r in ck["outputs"].items()}
+        recorded = {**ck["model_files"], **ck["extractor_files"]}
+        checkpoint = Checkpoint(name=ck["name"], path=Path(ck["path"]) if ck["path"] else None,
+                                files=tuple(Path(f) for f in ck["model_files"]), checksums=recorded)
+        outputs = {k: Response.from_dict(r) for k, r in ck["outputs"].items()}
         exts = {k: Extraction(**e) for k, e in ck["extractions"].items()}
-        # the checkpoint's own files come first in `files`; the split does not matter to finish()
-        collected.append(Collected(checkpoint, exts, outputs, list(files), dict(ck["files"])))
-    adapter = Recorded(cons["model"])
-    extractor = Recorded(cons["extractor"], cons["extractor_spec"])
-    opts = cons["run"]
-    outcome = finish(card, corpus, collected, adapter, extractor, lexicon, cons["checkpoint_policy"],
-                     cons["model"]["name"], bootstrap=opts["bootstrap"], seed=opts["seed"])
-    doc = store(outcome, adapter, extractor, lexicon, _unsharded(docs[0]["command"]), opts, root)
-    doc["provenance"]["merged_from"] = [{"file": d["_path"], "command": d["command"]} for d in docs]
-    return outcome, doc, lexicon, extractor
+        collected.append(Collected(checkpoint, exts, outputs, list(checkpoint.files),
+                                   [Path(f) for f in ck["extractor_files"]]))
+    if root is not None:
+        opts = RunOptions(**{**cons["options"], "data_root": str(root)})
+    result = finish(card, corpus, collected, RecordedAdapter(cons), RecordedExtractor(cons), lexicon, opts)
+    return result, [{"file": d["_path"], "command": d["command"]} for d in docs], _unsharded(docs[0]["command"])
 
 
 def run(args) -> int:
     from unibench.datasets import get_card, suite_names
     from unibench.errors import UserError
-    from unibench.paths import write_atomic
-    from unibench.report import format_table, summary
-    from unibench.runner import result_path
+    from unibench.report import format_table
     from unibench.shard import _NAME
 
     results_dir = Path(args.results_dir)
@@ -97,19 +92,19 @@ def run(args) -> int:
         raise UserError(f"{results_dir}: no shards for model {args.model} / dataset {args.dataset} "
                         f"(have: {', '.join(f'{m}/{d}' for m, d in have)})")
     merged = [(m, *_merge_one(results_dir, m, d, args)) for m, d in pairs]  # all checked before any write
-    written = []
-    for model, outcome, doc, _, _ in merged:
-        path = result_path(results_dir, model, outcome.card.name, outcome.corpus.partial)
-        write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
-        for e in outcome.entries:
-            e["results_file"] = str(path)
+    from unibench.api import Run
+    from unibench.store import result_document, result_path, write_result
+
+    written, runs = [], {}
+    for model, result, sources, command in merged:
+        doc = result_document(result, command)
+        doc["provenance"]["merged_from"] = sources
+        path = result_path(results_dir, model, result.name, result.corpus.partial)
+        write_result(path, doc, list(result.rows) if result.rows is not None else None)
         written.append(str(path))
-    docs = []
-    for model in dict.fromkeys(m for m, *_ in merged):
-        mine = [x for x in merged if x[0] == model]
-        _, _, _, lexicon, extractor = mine[0]
-        docs.append(summary(model, [x[1] for x in mine], [], lexicon, extractor,
-                            mine[0][1].spec.checkpoint_policy, suite_names()))
+        runs.setdefault(model, []).append((result, str(path)))
+    docs = [Run(model, tuple(r for r, _ in got), (), got[0][0].spec.checkpoint_policy)
+            .summary(suite_names(), {r.name: f for r, f in got}) for model, got in runs.items()]
     if args.format == "json":
         print_json({"merged": written, "summaries": docs})
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 
@@ -63,7 +62,8 @@ def add_arguments(p) -> None:
     add_format(p)
 
 
-def _options(pairs: list[str]) -> dict[str, str]:
+def model_options(pairs: list[str]) -> dict[str, str]:
+    """-M KEY=VALUE pairs."""
     from unibench.errors import UserError
 
     out = {}
@@ -75,49 +75,20 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _load_lexicon(arg: str | None, cards=None):
-    """The run's lexicon, recorded on every result of the run: `native` (shipped) unless --lexicon names another
-    (see unibench.lexicon.registry). Sentiment sets score without it, but word-finding extractors use it."""
-    from unibench.lexicon.registry import load_lexicon
+def extractor_options(args) -> dict:
+    """The --extractor-* options that were given."""
+    from unibench.api import EXTRACTOR_OPTIONS
 
-    return load_lexicon(arg)
-
-
-def _modalities(value: str | None) -> dict | None:
-    from unibench.errors import UserError
-
-    if value is None:
-        return None
-    got = {v.strip().upper() for v in value.split(",") if v.strip()}
-    if not got or not got <= {"A", "V", "T"}:
-        raise UserError(f"--modalities {value}: expected a comma-separated subset of A,V,T")
-    return {m: m in got for m in ("A", "V", "T")}
+    return {k: v for k in EXTRACTOR_OPTIONS if (v := getattr(args, f"extractor_{k}", None)) is not None}
 
 
-def invocation(args) -> dict:
-    """The arguments `unibench check` needs to re-score a stored result (paths as given; no secrets are taken
-    on the command line, adapter options included)."""
-    return {"model": args.model, "model_args": list(args.model_arg), "dataset": args.dataset,
-            "data_root": args.data_root, "lexicon": args.lexicon, "extractor": args.extractor,
-            "checkpoint": args.checkpoint, "allow_partial": bool(args.allow_partial)}
-
-
-def run_options(args) -> dict:
-    """How results are scored and stored beyond the corpus/model/extractor/lexicon: recorded in shards so that
-    `unibench merge` writes exactly what the unsharded run would."""
-    return {"invocation": invocation(args), "records": not args.no_records, "modalities": _modalities(args.modalities),
-            "bootstrap": args.bootstrap, "seed": args.seed, "reproduces": args.reproduces}
-
-
-def store(o, adapter, extractor, lexicon, command: str, opts: dict, data_root) -> dict:
-    """The result document of one outcome under the run's options (shared by run and merge)."""
-    from unibench.runner import result_document
-
-    doc = result_document(o, adapter, extractor, lexicon, command, invocation=opts["invocation"],
-                          records=opts["records"], data_root=data_root, modalities=opts["modalities"])
-    if opts.get("reproduces"):
-        doc["model"]["reproduces"] = opts["reproduces"]
-    return doc
+def evaluate_kwargs(args) -> dict:
+    """`unibench run`'s options as keyword arguments of unibench.api.evaluate / prepare."""
+    return dict(data_root=args.data_root, lexicon=args.lexicon, extractor=args.extractor,
+                checkpoint=args.checkpoint, model_args=model_options(args.model_arg), name=args.name,
+                bootstrap=args.bootstrap, seed=args.seed, allow_partial=args.allow_partial,
+                records=not args.no_records, modalities=args.modalities, reproduces=args.reproduces,
+                extractor_options=extractor_options(args), adapters_dir=args.adapters_dir, progress=_progress(args))
 
 
 def _progress(args) -> bool:
@@ -125,99 +96,62 @@ def _progress(args) -> bool:
     return sys.stderr.isatty() and not (args.format == "json" and not sys.stdout.isatty())
 
 
-def _check_failures(outcomes, limit: float, sharded: bool) -> None:
-    """Too many failed samples is a failed run, not a low score. Successes are cached, so a re-run resumes."""
+def check_failures(rows, limit: float) -> None:
+    """Too many failed samples is a failed run, not a low score. Successes are cached, so a re-run resumes.
+    `rows`: (dataset, checkpoint, n_failed, n_total, an example message)."""
     from unibench.errors import CheckFailed
 
-    for o in outcomes:
-        if sharded:
-            name, n_failed, n_total = o["card"].name, o["failed"], len(o["ids"]) * max(1, o["n_checkpoints"])
-            rows = [(name, "all checkpoints", n_failed, n_total, o.get("example", ""))]
-        else:
-            rows = [(o.card.name, s["checkpoint"], s.get("n_failed", 0), s["n_total"],
-                     next(iter(s.get("failure_examples", {})), "")) for s in o.all_scores]
-        for ds, ck, n_failed, n_total, example in rows:
-            if n_total and n_failed / n_total > limit:
-                raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
-                                  f"more than --max-failed {limit:g}; nothing written"
-                                  + (f" (e.g. {example[:160]})" if example else "") +
-                                  ". Finished calls are cached: fix the cause and re-run")
+    for ds, ck, n_failed, n_total, example in rows:
+        if n_total and n_failed / n_total > limit:
+            raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
+                              f"more than --max-failed {limit:g}; nothing written"
+                              + (f" (e.g. {example[:160]})" if example else "") +
+                              ". Finished calls are cached: fix the cause and re-run")
 
 
+def failure_rows(run) -> list[tuple]:
+    return [(r.name, s.checkpoint, s.n_failed, s.n_total, next(iter(s.extra.get("failure_examples", {})), ""))
+            for r in run.results for s in r.checkpoints]
 
-def run(args) -> int:
-    from unibench.adapters import build_adapter
-    from unibench.datasets import get_card, load_corpus, suite_names
-    from unibench.datasets.loader import data_root
-    from unibench.errors import UserError
-    from unibench.extract.auto import resolve_extractor
-    from unibench.paths import write_atomic
-    from unibench.report import format_table, summary
-    from unibench.runner import evaluate, result_path
-    from unibench.commands.run_shard import run_shard, write_shards
-    from unibench.shard import parse_shard
 
-    if args.bootstrap < 0:
-        raise UserError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0")
-    _modalities(args.modalities)  # bad input fails before any work
-    options = _options(args.model_arg)
-    if args.adapters_dir:
-        options["adapters_dir"] = args.adapters_dir
-    args.progress = _progress(args)
-    adapter = build_adapter(args.model, options)
-    if hasattr(adapter, "progress"):
-        adapter.progress = args.progress
-    name = args.name or adapter.default_name
-    requested_all = args.dataset.strip().lower() == "all"
-    names = split_list(args.dataset, suite_names(), "dataset")
-    cards = [get_card(n) for n in names]  # unknown names fail here, before any work
-    shard = parse_shard(args.shard) if args.shard is not None else None
-    root = data_root(args.data_root)
-    lexicon = _load_lexicon(args.lexicon, cards)
-    extractor = resolve_extractor(args.extractor, adapter, args)
-    args.extractor = extractor.id  # the invocation records what `auto` resolved to
-    outcomes, skipped = [], []
-    subtitles = bool(getattr(adapter, "needs_subtitles", False))
-    for card in cards:
-        try:
-            corpus = load_corpus(card, root, allow_partial=args.allow_partial, subtitles=subtitles)
-            if shard is not None:
-                outcomes.append(run_shard(card, corpus, adapter, extractor, lexicon, args, name, root, shard))
-                continue
-            outcomes.append(evaluate(card, corpus, adapter, extractor, lexicon, args.checkpoint, name,
-                                     bootstrap=args.bootstrap, seed=args.seed))
-        except UserError as err:
-            if not requested_all:
-                raise
-            skipped.append({"dataset": card.name, "reason": str(err)})
-    if not outcomes:
-        raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
-    _check_failures(outcomes, args.max_failed, shard is not None)
-    command = "unibench " + shlex.join(sys.argv[1:])
-    if shard is not None:
-        return write_shards(outcomes, skipped, args, name, shard, command, extractor)
-    written = []
-    for o in outcomes:  # all scored and validated: now write
-        doc = store(o, adapter, extractor, lexicon, command, run_options(args), root)
-        path = result_path(args.results_dir, name, o.card.name, o.corpus.partial)
-        # compact JSON: the indenting encoder is pure Python and costs more than scoring
-        write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
-        for e in o.entries:
-            e["results_file"] = str(path)
-        written.append(str(path))
-    doc = summary(name, outcomes, skipped, lexicon, extractor, args.checkpoint, suite_names())
-    for key, obj in (("model_calls", adapter), ("extractor_calls", extractor)):
-        if getattr(obj, "stats", None):  # engine counts (requests, cache hits, sent, errors): run facts, not results
-            doc[key] = obj.stats
-    failed = [f"{e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
-              f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty"
-              for e in doc["results"] if e.get("n_failed")]
+def print_run(run, files: dict, args) -> None:
+    """The run table (or --format json document), then skipped corpora and failure warnings on stderr."""
+    from unibench.report import format_table
+
+    doc = run.summary(files=files)
+    doc.update(run.stats)
     if args.format == "json":
         print_json(doc)
     else:
         print(format_table(doc), flush=True)
-    for s in skipped:
+    for s in run.skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
-    for line in failed:
-        print(f"warning: {line}", file=sys.stderr)
+    for e in doc["results"]:
+        if e.get("n_failed"):
+            print(f"warning: {e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
+                  f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty",
+                  file=sys.stderr)
+
+
+def save_run(run, results_dir) -> dict:
+    """Write every result; dataset -> its result file."""
+    files = {}
+    for path in run.save(results_dir):
+        if path.suffix == ".json":
+            files[path.name.split(".")[0]] = str(path)
+    return files
+
+
+def run(args) -> int:
+    from unibench import api
+
+    command = "unibench " + shlex.join(sys.argv[1:])
+    kwargs = evaluate_kwargs(args)
+    if args.shard is not None:
+        from unibench.commands.run_shard import run_shards
+
+        return run_shards(api.prepare(args.model, args.dataset, **kwargs), args, command)
+    result = api.evaluate(args.model, args.dataset, command=command, **kwargs)
+    check_failures(failure_rows(result), args.max_failed)
+    print_run(result, save_run(result, args.results_dir), args)
     return 0

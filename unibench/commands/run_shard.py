@@ -6,50 +6,53 @@ import json
 import sys
 
 
-def run_shard(card, corpus, adapter, extractor, lexicon, args, name: str, root, shard: tuple[int, int]) -> dict:
-    from unibench.runner import collect
-    from unibench.shard import shard_document, shard_ids
-
-    i, n = shard
-    ids = shard_ids(corpus, i, n)
-    collected = [collect(card, corpus, adapter, extractor, ck, ids, lexicon=lexicon) for ck in adapter.checkpoints(card)]
-    fails = [sum(1 for k in ids if c.ext[k].error is not None or (c.outputs or {})[k].error is not None)
-             for c in collected]
-    from unibench.commands.run import run_options
-
-    def doc(command: str) -> dict:
-        d = shard_document(card, corpus, collected, adapter, extractor, lexicon, args.lexicon, args.checkpoint, name,
-                           root, i, n, ids, command)
-        d["consistent"]["run"] = run_options(args)  # bootstrap, records, invocation: all shards must agree
-        return d
-
-    return {"card": card, "ids": ids, "failed": sum(fails), "n_checkpoints": len(collected), "doc": doc}
-
-
-def write_shards(done: list[dict], skipped: list[dict], args, name: str, shard: tuple[int, int], command: str,
-                 extractor) -> int:
+def run_shards(p, args, command: str) -> int:
+    """Collect slice i of N of every corpus of a prepared run; all validated before anything is written."""
     from unibench.cli import print_json
+    from unibench.commands.run import check_failures
+    from unibench.datasets import load_corpus
+    from unibench.errors import UserError
     from unibench.paths import write_atomic
-    from unibench.shard import shard_path
+    from unibench.runner import collect
+    from unibench.shard import parse_shard, shard_document, shard_ids, shard_path
 
-    i, n = shard
+    i, n = parse_shard(args.shard)
+    p.adapter.bind_lexicon(p.lexicon)
+    p.extractor.bind_lexicon(p.lexicon)
+    done, skipped = [], []
+    for card in p.cards:
+        try:
+            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial)
+        except UserError as err:
+            if not p.requested_all:
+                raise
+            skipped.append({"dataset": card.name, "reason": str(err)})
+            continue
+        ids = shard_ids(corpus, i, n)
+        collected = [collect(card, corpus, p.adapter, p.extractor, ck, ids) for ck in p.adapter.checkpoints(card)]
+        fails = [sum(1 for k in ids if c.ext[k].error is not None or (c.outputs or {})[k].error is not None)
+                 for c in collected]
+        check_failures([(card.name, "all checkpoints", sum(fails), len(ids) * max(1, len(collected)), "")],
+                       args.max_failed)
+        done.append((card, ids, sum(fails), shard_document(card, corpus, collected, p, ids, i, n, command)))
+    if not done:
+        raise UserError("nothing collected: " + "; ".join(s["reason"] for s in skipped))
     rows = []
-    for d in done:  # every slice collected and validated: now write
-        path = shard_path(args.results_dir, name, d["card"].name, i, n)
-        write_atomic(path, json.dumps(d["doc"](command), ensure_ascii=False, allow_nan=False) + "\n")
-        rows.append({"dataset": d["card"].name, "n_samples": len(d["ids"]), "n_failed": d["failed"],
-                     "shard_file": str(path)})
-    doc = {"model": name, "shard": {"index": i, "count": n}, "shards": rows, "skipped": skipped,
-           "next": f"unibench merge --results-dir {args.results_dir} --model {name}"}
-    if getattr(extractor, "stats", None):
-        doc["extractor_calls"] = extractor.stats
+    for card, ids, failed, doc in done:  # every slice collected and validated: now write
+        path = shard_path(args.results_dir, p.options.model_name, card.name, i, n)
+        write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+        rows.append({"dataset": card.name, "n_samples": len(ids), "n_failed": failed, "shard_file": str(path)})
+    out = {"model": p.options.model_name, "shard": {"index": i, "count": n}, "shards": rows, "skipped": skipped,
+           "next": f"unibench merge --results-dir {args.results_dir} --model {p.options.model_name}"}
+    if getattr(p.extractor, "stats", None):
+        out["extractor_calls"] = p.extractor.stats
     if args.format == "json":
-        print_json(doc)
+        print_json(out)
     else:
         for r in rows:
             print(f"{r['dataset']}: shard {i} of {n}, {r['n_samples']} samples ({r['n_failed']} failed) -> "
                   f"{r['shard_file']}")
-        print(f"when all {n} shards are done: {doc['next']}")
+        print(f"when all {n} shards are done: {out['next']}")
     for s in skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from unibench.datasets.cards import DatasetCard
 from unibench.errors import UserError, preview
 from unibench.paths import sha256_file
-from unibench.schema import Corpus, Sample
+from unibench.schema import Corpus, GoldLabel, Sample
 from unibench.textlists import string_to_list
 
 
@@ -118,7 +118,9 @@ def _subtitles(card: DatasetCard, folder: Path) -> dict[str, str]:
 
 
 def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bool = False,
-                subtitles: bool = False) -> Corpus:
+                subtitles: bool = True) -> Corpus:
+    """The test split: Samples for the model side (subtitles in the card's language, media stems) and, apart,
+    the gold labels only scoring reads."""
     label = locate(card, root)
     gold = _csv_gold(card, label) if label.suffix == ".csv" else _npz_gold(card, label)
     gold = _restrict_names(card, label.parent, gold)
@@ -129,13 +131,15 @@ def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bo
     subs = _subtitles(card, label.parent) if subtitles else {}
     pattern = re.compile(card.cluster_pattern) if card.cluster_pattern else None
     media_dirs = {k: str(label.parent / v) for k, v in (card.media or {}).items()}
-    samples = []
+    samples, golds = [], []
     for name, g in gold.items():
         m = pattern.match(name) if pattern else None
+        cluster = m.group(1) if m else None
         samples.append(Sample(
-            id=name, task=card.task, gold=g, subtitle=subs.get(name),
+            id=name, task=card.task, subtitle=subs.get(name),
             media={k: f"{d}/{name}" for k, d in media_dirs.items()},  # stems: the extension varies by corpus
-            cluster=m.group(1) if m else None,
+            cluster=cluster,
         ))
-    return Corpus(card=card, samples=tuple(samples), label_path=str(label), label_sha256=sha256_file(label),
-                  partial=partial)
+        golds.append(GoldLabel(id=name, gold=g, cluster=cluster))
+    return Corpus(card=card, samples=tuple(samples), gold=tuple(golds), label_path=str(label),
+                  label_sha256=sha256_file(label), partial=partial)

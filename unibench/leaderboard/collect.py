@@ -20,9 +20,9 @@ from pathlib import Path
 from statistics import fmean
 
 from unibench.errors import UserError
+from unibench.store import load_result  # noqa: F401 (the one reader; re-exported)
 
 SCHEMA = "unibench.leaderboard/1"
-RESULT_SCHEMA = "unibench.result/1"
 MAIN_SUITE = "mer-unibench"
 MEAN_TOLERANCE = 0.005  # a printed mean further than half a unit of its last digit from its cells gets flagged
 
@@ -82,16 +82,6 @@ def result_files(results_dir: Path) -> list[Path]:
     return out
 
 
-def load_result(path: Path) -> dict:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise UserError(f"{path}: not a readable result file ({err})") from None
-    if not isinstance(doc, dict) or doc.get("schema") != RESULT_SCHEMA:
-        raise UserError(f"{path}: not a unibench result (schema {RESULT_SCHEMA!r} expected)")
-    return doc
-
-
 def best_entry(doc: dict) -> dict | None:
     """The leaderboard cell of a result: its one selected entry, or the best of several (first of equals)."""
     scored = [e for e in doc.get("results", []) if e.get("score") is not None and not e.get("partial")]
@@ -106,10 +96,17 @@ def _selection(doc: dict, entry: dict) -> tuple[str, bool]:
 
 
 def setting_key(doc: dict) -> tuple[str, str, str]:
-    spec = doc.get("provenance", {}).get("run_spec", {})
+    """(protocol, lexicon, extractor) of a stored result: the comparability key of its run spec (the one
+    definition, unibench.schema.comparability), with the described lexicon/extractor for specs that lack them."""
+    from unibench.schema import comparability
+
+    spec = dict(doc.get("provenance", {}).get("run_spec", {}))
     lex, ext = doc.get("lexicon", {}), doc.get("extractor", {})
-    return (doc.get("protocol", "?"), spec.get("lexicon") or f"{lex.get('id')}@{lex.get('version')}",
-            spec.get("extractor") or f"{ext.get('id')}@{ext.get('version')}")
+    spec.setdefault("protocol", doc.get("protocol", "?"))
+    spec.setdefault("lexicon", f"{lex.get('id')}@{lex.get('version')}")
+    spec.setdefault("extractor", f"{ext.get('id')}@{ext.get('version')}")
+    c = comparability(spec)
+    return (c["protocol"], c["lexicon"], c["extractor"])
 
 
 def _cell(doc: dict, path: Path, results_dir: Path) -> dict | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from unibench.errors import UserError
 from unibench.scoring import records as score_records, score_open_vocab
-from unibench.schema import Extraction, Sample
+from unibench.schema import Extraction, GoldLabel
 from unibench.textlists import string_to_list
 from unibench.tracks.scorers import TrackScore, pct, result
 from unibench.tracks.submissions import align, read_csv_table, read_openset_csv, read_openset_npz
@@ -40,7 +40,7 @@ def load_track_lexicon(track, opts: dict):
 
 def wheel_f(gold: dict[str, str], pred: dict[str, str], lexicon) -> tuple[dict, list[dict]]:
     """EW set P/R/F at levels 1 and 2 (scoring.score_open_vocab) over the gold names; gold strings as given."""
-    samples = [Sample(id=n, task="open_vocab", gold=tuple(string_to_list(g))) for n, g in gold.items()]
+    samples = [GoldLabel(id=n, gold=tuple(string_to_list(g))) for n, g in gold.items()]
     ext = {n: Extraction(labels=pred[n]) for n in gold}
     scored = score_open_vocab(samples, ext, lexicon)
     return scored.score, score_records("open_vocab", samples, ext, scored, lexicon.wheels)

@@ -1,0 +1,429 @@
+"""The library surface: evaluate a model, get typed results and frames, save, load, re-score.
+
+    import unibench
+    run = unibench.evaluate("affectgpt-npz:PATH/output", ["mer2023", "mosi"], data_root="PATH/dataset",
+                            lexicon="affectgpt:PATH/emotion_wheel")      # nothing written unless asked
+    run.to_frame()                  # one row per dataset x kept checkpoint
+    run.to_frame(samples=True)      # one row per sample and checkpoint
+    run.save("results/")            # exactly the files `unibench run` writes
+    unibench.load_results("results/")
+    unibench.rescore("results/affectgpt", lexicon="native")   # from the stored responses/extractions
+
+The command-line commands are thin layers over these functions. pandas is imported only by the frame functions.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from unibench.errors import UserError
+from unibench.runner import DatasetResult, RunOptions
+from unibench.schema import RunSpec, SampleRecord, Score
+
+# extractor_options keys -> the attribute names `Extractor.from_args` reads (the CLI's --extractor-* options)
+EXTRACTOR_OPTIONS = ("base_url", "model", "temperature", "concurrency", "timeout", "retries")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What `evaluate` or `rescore` returns: one DatasetResult per scored dataset, what was skipped and why."""
+
+    name: str
+    results: tuple[DatasetResult, ...]
+    skipped: tuple[Mapping[str, str], ...] = ()
+    checkpoint_policy: str = "best"
+    command: str = ""
+    stats: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # engine counts: run facts, not results
+
+    @property
+    def lexicon(self) -> Mapping[str, Any]:
+        return self.results[0].lexicon if self.results else {}
+
+    @property
+    def extractor(self) -> Mapping[str, Any]:
+        return self.results[0].extractor if self.results else {}
+
+    def scores(self) -> list[Score]:
+        """The kept checkpoints' scores, dataset by dataset."""
+        return [s for r in self.results for s in r.selected]
+
+    def records(self) -> Iterator[SampleRecord]:
+        """Every stored per-sample row as a typed record (every checkpoint)."""
+        for r in self.results:
+            for row in r.rows or ():
+                yield record_of(self.name, r.name, row)
+
+    def summary(self, suite: Sequence[str] | None = None, files: Mapping[str, str] | None = None) -> dict:
+        """The run document `unibench run --format json` prints."""
+        from unibench.datasets import suite_names
+        from unibench.report import summary
+
+        return summary(self, list(suite) if suite is not None else suite_names(), files or {})
+
+    def to_frame(self, samples: bool = False):
+        """pandas DataFrame: one row per dataset x kept checkpoint, or (samples=True) per sample x checkpoint."""
+        if samples:
+            return _sample_frame((self.name, r.name, row) for r in self.results for row in r.rows or ())
+        return _score_frame((r.spec.to_dict(), r.lexicon, r.extractor, s.to_dict())
+                            for r in self.results for s in r.selected)
+
+    def save(self, results_dir: str | Path = "results") -> list[Path]:
+        """Write results/<name>/<dataset>.json (+ .samples.jsonl): exactly what `unibench run` writes."""
+        from unibench.store import result_document, result_path, write_result
+
+        docs = [(result_path(results_dir, self.name, r.name, r.corpus.partial), result_document(r, self.command),
+                 r) for r in self.results]  # every document built before the first write
+        written: list[Path] = []
+        for path, doc, r in docs:
+            written += write_result(path, doc, list(r.rows) if r.rows is not None else None)
+        return written
+
+
+def record_of(model: str, dataset: str, row: Mapping[str, Any]) -> SampleRecord:
+    value = {k: row[k] for k in ("hit", "pr", "polarity") if k in row}
+    return SampleRecord(model=model, dataset=dataset, checkpoint=row.get("checkpoint", ""), id=row["id"],
+                        gold=row.get("gold"), labels=row.get("pred", ""), sentiment=row.get("sentiment"),
+                        value=next(iter(value.values()), None), response=row.get("response"),
+                        prediction=row.get("prediction"), error=row.get("error"), cluster=row.get("cluster"))
+
+
+# ---- evaluate ---------------------------------------------------------------------------------------------------
+
+def _names(datasets: str | Iterable[str]) -> tuple[list[str], bool]:
+    from unibench.cli import split_list
+    from unibench.datasets import suite_names
+
+    if isinstance(datasets, str):
+        return split_list(datasets, suite_names(), "dataset"), datasets.strip().lower() == "all"
+    names = [str(d) for d in datasets]
+    if not names:
+        raise UserError("no dataset given; name one or more, or 'all'")
+    return names, False
+
+
+def parse_modalities(value: str | Mapping[str, bool] | None) -> dict[str, bool] | None:
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        got = {k.upper() for k, v in value.items() if v}
+    else:
+        got = {v.strip().upper() for v in value.split(",") if v.strip()}
+    if not got or not got <= {"A", "V", "T"}:
+        raise UserError(f"--modalities {value}: expected a comma-separated subset of A,V,T")
+    return {m: m in got for m in ("A", "V", "T")}
+
+
+def extractor_args(options: Mapping[str, Any] | None, progress: bool = False) -> types.SimpleNamespace:
+    """The namespace `Extractor.from_args` reads, from an extractor_options mapping."""
+    options = dict(options or {})
+    unknown = set(options) - set(EXTRACTOR_OPTIONS)
+    if unknown:
+        raise UserError(f"extractor option(s) {', '.join(sorted(unknown))}: known are {', '.join(EXTRACTOR_OPTIONS)}")
+    return types.SimpleNamespace(progress=progress, **{f"extractor_{k}": options.get(k) for k in EXTRACTOR_OPTIONS})
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A run set up and validated before any work: the parts `evaluate` (and `run --shard`) drive."""
+
+    adapter: Any
+    extractor: Any
+    lexicon: Any
+    cards: tuple[Any, ...]
+    root: Path | None
+    options: RunOptions
+    requested_all: bool
+
+
+def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str | Path | None = None,
+            lexicon: str | None = None, extractor: str = "auto", checkpoint: str = "best",
+            model_args: Mapping[str, str] | None = None, name: str | None = None, bootstrap: int = 1000,
+            seed: int = 0, allow_partial: bool = False, records: bool = True,
+            modalities: str | Mapping[str, bool] | None = None, reproduces: str | None = None,
+            extractor_options: Mapping[str, Any] | None = None, adapters_dir: str | None = None,
+            progress: bool = False) -> Prepared:
+    """Build and check the adapter, datasets, lexicon and extractor of a run (bad input fails here)."""
+    from unibench.adapters import build_adapter
+    from unibench.datasets import get_card
+    from unibench.datasets.loader import data_root as resolve_root
+    from unibench.extract.auto import resolve_extractor
+    from unibench.lexicon.registry import load_lexicon
+
+    if bootstrap < 0:
+        raise UserError(f"--bootstrap {bootstrap}: give a number of resamples >= 0")
+    mods = parse_modalities(modalities)
+    options = dict(model_args or {})
+    if adapters_dir:
+        options["adapters_dir"] = adapters_dir
+    adapter = build_adapter(model, options)
+    if hasattr(adapter, "progress"):
+        adapter.progress = progress
+    names, requested_all = _names(datasets)
+    cards = tuple(get_card(n) for n in names)  # unknown names fail here, before any work
+    root = resolve_root(None if data_root is None else str(data_root))
+    lex = load_lexicon(lexicon)
+    ext = resolve_extractor(extractor, adapter, extractor_args(extractor_options, progress))
+    opts = RunOptions(model_name=name or adapter.default_name, model_spec=model,
+                      model_options=_public_options(options), checkpoint_policy=checkpoint, bootstrap=bootstrap,
+                      seed=seed, records=records, allow_partial=allow_partial,
+                      data_root=None if root is None else str(root), lexicon_arg=lexicon, modalities=mods,
+                      reproduces=reproduces)
+    return Prepared(adapter, ext, lex, cards, root, opts, requested_all)
+
+
+def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str | None = None,
+             **kwargs: Any) -> Run:
+    """Score `model` (a `--model` spec: affectgpt-npz:PATH, preds:FILE, a model card name, file.py:Class) on
+    `datasets` ('all', a comma-separated string or a list). Nothing is written; `Run.save` writes.
+
+    Keyword arguments (as `unibench run`'s options): data_root, lexicon, extractor ('auto'), checkpoint ('best'),
+    model_args (the -M options), name, bootstrap (1000), seed (0), allow_partial, records (True), modalities,
+    reproduces, extractor_options (base_url, model, temperature, concurrency, timeout, retries), adapters_dir,
+    progress. With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
+    """
+    from unibench.datasets import load_corpus
+    from unibench.runner import evaluate_dataset
+
+    p = prepare(model, datasets, **kwargs)
+    results, skipped = [], []
+    for card in p.cards:
+        try:
+            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial)
+            results.append(evaluate_dataset(card, corpus, p.adapter, p.extractor, p.lexicon, p.options))
+        except UserError as err:
+            if not p.requested_all:
+                raise
+            skipped.append({"dataset": card.name, "reason": str(err)})
+    if not results:
+        raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
+    return Run(p.options.model_name, tuple(results), tuple(skipped), p.options.checkpoint_policy,
+               command or _api_command(model, [c.name for c in p.cards]), engine_stats(p.adapter, p.extractor))
+
+
+def engine_stats(adapter: Any, extractor: Any) -> dict[str, dict[str, int]]:
+    return {k: dict(obj.stats) for k, obj in (("model_calls", adapter), ("extractor_calls", extractor))
+            if getattr(obj, "stats", None)}
+
+
+def _public_options(options: Mapping[str, str]) -> dict[str, str]:
+    """-M options as recorded: the adapters folder is a location, not identity."""
+    return {k: v for k, v in options.items() if k != "adapters_dir"}
+
+
+def _api_command(model: str, names: list[str]) -> str:
+    return f"unibench.evaluate({model!r}, {names!r})"
+
+
+# ---- rebuilding a stored run ------------------------------------------------------------------------------------
+
+def stored_spec(path: Path, doc: Mapping[str, Any]) -> RunSpec:
+    spec = doc.get("provenance", {}).get("run_spec")
+    if doc.get("schema") != "unibench.result/2" or not isinstance(spec, Mapping) or "locations" not in spec:
+        raise UserError(f"{path}: written by an older unibench (schema {doc.get('schema')}); its run cannot be "
+                        "rebuilt: re-run it with `unibench run`, or compare two result sets with check --against")
+    return RunSpec.from_dict(spec)
+
+
+def rebuild(spec: RunSpec, *, model: str | None = None, data_root: str | Path | None = None,
+            lexicon: str | None = None, extractor_options: Mapping[str, Any] | None = None,
+            progress: bool = False, records: bool = True, bootstrap: int | None = None) -> Run:
+    """Run again what a RunSpec describes (`check`): the recorded model, extractor with its recorded settings,
+    lexicon, checkpoint policy and bootstrap; `model`, `data_root`, `lexicon` and the extractor endpoint re-point
+    the recorded locations (another machine, CI)."""
+    from unibench.adapters import build_adapter
+    from unibench.datasets import get_card, load_corpus
+    from unibench.datasets.loader import data_root as resolve_root
+    from unibench.extract import EXTRACTORS
+    from unibench.lexicon.registry import load_lexicon
+    from unibench.runner import evaluate_dataset
+
+    loc = spec.locations
+    adapter = build_adapter(model or str(loc.get("model_spec")), dict(spec.model_options))
+    if hasattr(adapter, "progress"):
+        adapter.progress = progress
+    opts_ext = dict(extractor_options or {})
+    if loc.get("extractor_endpoint") and "base_url" not in opts_ext:
+        opts_ext["base_url"] = loc["extractor_endpoint"]
+    ext_id = spec.extractor.partition("@")[0]
+    ext = EXTRACTORS.get(ext_id).from_settings(spec.extractor_settings, extractor_args(opts_ext, progress))
+    lex = load_lexicon(lexicon or loc.get("lexicon_arg"))
+    root = resolve_root(str(data_root or loc.get("data_root") or "") or None)
+    card = get_card(spec.dataset)
+    corpus = load_corpus(card, root, allow_partial=spec.allow_partial)
+    opts = RunOptions(model_name=spec.model, model_spec=str(loc.get("model_spec")),
+                      model_options=dict(spec.model_options), checkpoint_policy=spec.checkpoint_policy,
+                      bootstrap=spec.bootstrap["n_resamples"] if bootstrap is None else bootstrap,
+                      seed=spec.bootstrap["seed"], records=records, allow_partial=spec.allow_partial,
+                      data_root=None if root is None else str(root), lexicon_arg=lexicon or loc.get("lexicon_arg"))
+    result = evaluate_dataset(card, corpus, adapter, ext, lex, opts)
+    return Run(spec.model, (result,), (), spec.checkpoint_policy, "unibench check (rebuilt from the run spec)")
+
+
+def rescore(stored: str | Path, *, lexicon: str | None = None, extractor: str | None = None,
+            name: str | None = None, data_root: str | Path | None = None,
+            extractor_options: Mapping[str, Any] | None = None, datasets: str | Iterable[str] = "all",
+            progress: bool = False, command: str | None = None) -> Run:
+    """Re-score stored results (a results/<model> folder or one result file) with another lexicon and/or
+    extractor, from the stored per-sample responses and extractions of every checkpoint, never calling the
+    model: the same numbers and run spec a fresh `unibench run` with that lexicon or extractor gives."""
+    from unibench.adapters.stored import StoredExtractions, StoredOutputs
+    from unibench.datasets import get_card, load_corpus
+    from unibench.datasets.loader import data_root as resolve_root
+    from unibench.extract.auto import resolve_extractor
+    from unibench.lexicon.registry import load_lexicon
+    from unibench.runner import evaluate_dataset
+    from unibench.store import sample_rows
+
+    found = _stored_results(Path(stored))
+    wanted = None if isinstance(datasets, str) and datasets.strip().lower() == "all" else set(_names(datasets)[0])
+    results = []
+    for path, doc in found:
+        if wanted is not None and doc["dataset"]["name"] not in wanted:
+            continue
+        spec = stored_spec(path, doc)
+        rows = sample_rows(path, doc)
+        if rows is None:
+            raise UserError(f"{path}: stored without per-sample data (--no-records); re-run the model with "
+                            "`unibench run` instead")
+        adapter = StoredOutputs(spec, doc, rows)
+        if extractor is None:
+            ext = StoredExtractions(spec, doc, rows)
+        else:
+            ext = resolve_extractor(extractor, adapter, extractor_args(extractor_options, progress))
+            if not ext.needs_outputs:
+                raise UserError(f"rescore --extractor {extractor}: it reads files beside the model's checkpoints, "
+                                "not stored responses; run `unibench run --extractor "
+                                f"{extractor}` on the model's outputs")
+        lex_arg = lexicon if lexicon is not None else spec.locations.get("lexicon_arg")
+        lex = load_lexicon(lex_arg)
+        if lexicon is None and lex.checksum != spec.lexicon_checksum:
+            raise UserError(f"{path}: the recorded lexicon {lex_arg or 'native'} now has checksum "
+                            f"{lex.checksum[:12]}, the result was scored with {spec.lexicon_checksum[:12]}; "
+                            "pass --lexicon to choose one")
+        root = resolve_root(str(data_root or spec.locations.get("data_root") or "") or None)
+        card = get_card(spec.dataset)
+        corpus = load_corpus(card, root, allow_partial=spec.allow_partial)
+        if corpus.label_sha256 != spec.label_sha256:
+            raise UserError(f"{corpus.label_path}: differs from the label file {path} was scored against "
+                            "(checksum); point --data-root at the same copy of the corpus")
+        opts = RunOptions(model_name=name or spec.model, model_spec=str(spec.locations.get("model_spec")),
+                          model_options=dict(spec.model_options), checkpoint_policy=spec.checkpoint_policy,
+                          bootstrap=spec.bootstrap["n_resamples"], seed=spec.bootstrap["seed"], records=True,
+                          allow_partial=spec.allow_partial, data_root=None if root is None else str(root),
+                          lexicon_arg=lex_arg, modalities=doc["model"].get("modalities"),
+                          reproduces=doc["model"].get("reproduces"))
+        results.append(evaluate_dataset(card, corpus, adapter, ext, lex, opts))
+    if not results:
+        raise UserError(f"{stored}: no stored result to re-score" + (f" for {', '.join(sorted(wanted))}"
+                                                                     if wanted else ""))
+    run_name = name or results[0].spec.model
+    return Run(run_name, tuple(results), (), results[0].spec.checkpoint_policy,
+               command or f"unibench.rescore({str(stored)!r})")
+
+
+def stored_name(stored: str | Path) -> str:
+    """The model name of stored results (a model folder or a result file)."""
+    return str(_stored_results(Path(stored))[0][1]["model"]["name"])
+
+
+def _stored_results(path: Path) -> list[tuple[Path, dict]]:
+    from unibench.store import load_result
+
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        files = sorted(f for f in path.glob("*.json") if ".shard-" not in f.name)
+    else:
+        raise UserError(f"{path}: no such result file or model folder")
+    return [(f, load_result(f)) for f in files]
+
+
+# ---- frames -----------------------------------------------------------------------------------------------------
+
+def _pandas():
+    try:
+        import pandas
+    except ImportError:
+        raise UserError("frames need pandas: pip install 'unibench[frames]'") from None
+    return pandas
+
+
+def setting_label(spec: Mapping[str, Any]) -> str:
+    from unibench.schema import comparability
+
+    c = comparability(spec)
+    return f"{c['protocol']} | lexicon {c['lexicon']} | extractor {c['extractor']}" + (" | partial"
+                                                                                      if c["partial"] else "")
+
+
+SCORE_COLUMNS = ("model", "dataset", "checkpoint", "selection", "metric", "score", "ci_low", "ci_high", "n",
+                 "n_total", "n_failed", "lexicon", "extractor", "setting", "run_spec_hash")
+
+
+def _score_frame(items: Iterable[tuple[Mapping, Mapping, Mapping, Mapping]]):
+    pd = _pandas()
+    from unibench.identity import digest
+
+    rows = []
+    for spec, lex, ext, s in items:
+        ci = s.get("ci") or {}
+        ident = {k: v for k, v in spec.items() if k not in ("locations", "unibench_version")}
+        rows.append({"model": spec.get("model"), "dataset": s.get("dataset"), "checkpoint": s.get("checkpoint"),
+                     "selection": s.get("selection"), "metric": s.get("metric"), "score": s.get("score"),
+                     "ci_low": ci.get("low"), "ci_high": ci.get("high"), "n": s.get("n"),
+                     "n_total": s.get("n_total"), "n_failed": s.get("n_failed", 0),
+                     "lexicon": spec.get("lexicon") or f"{lex.get('id')}@{lex.get('version')}",
+                     "extractor": spec.get("extractor") or f"{ext.get('id')}@{ext.get('version')}",
+                     "setting": setting_label(spec), "run_spec_hash": digest(ident)})
+    return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+
+
+SAMPLE_COLUMNS = ("model", "dataset", "checkpoint", "id", "gold", "prediction", "sentiment", "value", "response",
+                  "error")
+
+
+def _sample_frame(items: Iterable[tuple[str, str, Mapping]]):
+    pd = _pandas()
+    rows = []
+    for model, dataset, row in items:
+        rec = record_of(model, dataset, row)
+        d = {"model": model, "dataset": dataset, "checkpoint": rec.checkpoint, "id": rec.id, "gold": rec.gold,
+             "prediction": rec.labels, "sentiment": rec.sentiment, "value": rec.value, "response": rec.response,
+             "error": rec.error}
+        value = rec.value
+        if isinstance(value, Mapping):  # per wheel: hit 1/0, or [precision, recall]
+            for wheel, v in value.items():
+                if isinstance(v, (list, tuple)):
+                    d[f"p.{wheel}"], d[f"r.{wheel}"] = v
+                else:
+                    d[f"hit.{wheel}"] = v
+        rows.append(d)
+    frame = pd.DataFrame(rows)
+    return frame if rows else pd.DataFrame(columns=list(SAMPLE_COLUMNS))
+
+
+def load_results(results_dir: str | Path = "results", samples: bool = False):
+    """Every stored result under `results_dir` as one DataFrame (both schema versions): one row per dataset x
+    kept checkpoint, or (samples=True) one row per stored sample x checkpoint."""
+    from unibench.store import iter_result_files, load_result, sample_rows
+
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise UserError(f"{root}: no such results folder")
+    if samples:
+        def items():
+            for f in iter_result_files(root):
+                doc = load_result(f)
+                for row in sample_rows(f, doc) or ():
+                    yield doc["model"]["name"], doc["dataset"]["name"], row
+        return _sample_frame(items())
+    items = []
+    for f in iter_result_files(root):
+        doc = load_result(f)
+        spec = doc.get("provenance", {}).get("run_spec", {})
+        for s in doc.get("results", []):
+            items.append((spec, doc.get("lexicon", {}), doc.get("extractor", {}), s))
+    return _score_frame(items)
