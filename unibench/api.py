@@ -257,7 +257,8 @@ def rebuild(spec: RunSpec, *, model: str | None = None, data_root: str | Path | 
                       model_options=dict(spec.model_options), checkpoint_policy=spec.checkpoint_policy,
                       bootstrap=spec.bootstrap["n_resamples"] if bootstrap is None else bootstrap,
                       seed=spec.bootstrap["seed"], records=records, allow_partial=spec.allow_partial,
-                      data_root=None if root is None else str(root), lexicon_arg=lexicon or loc.get("lexicon_arg"))
+                      data_root=None if root is None else str(root), lexicon_arg=lexicon or loc.get("lexicon_arg"),
+                      modalities=spec.labels.get("modalities"), reproduces=spec.labels.get("reproduces"))
     result = evaluate_dataset(card, corpus, adapter, ext, lex, opts)
     return Run(spec.model, (result,), (), spec.checkpoint_policy, "unibench check (rebuilt from the run spec)")
 
@@ -366,11 +367,12 @@ SCORE_COLUMNS = ("model", "dataset", "checkpoint", "selection", "metric", "score
 def _score_frame(items: Iterable[tuple[Mapping, Mapping, Mapping, Mapping]]):
     pd = _pandas()
     from unibench.identity import digest
+    from unibench.schema import UNHASHED
 
     rows = []
     for spec, lex, ext, s in items:
         ci = s.get("ci") or {}
-        ident = {k: v for k, v in spec.items() if k not in ("locations", "unibench_version")}
+        ident = {k: v for k, v in spec.items() if k not in UNHASHED}
         rows.append({"model": spec.get("model"), "dataset": s.get("dataset"), "checkpoint": s.get("checkpoint"),
                      "selection": s.get("selection"), "metric": s.get("metric"), "score": s.get("score"),
                      "ci_low": ci.get("low"), "ci_high": ci.get("high"), "n": s.get("n"),

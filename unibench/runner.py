@@ -240,6 +240,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         partial=corpus.partial, allow_partial=opts.allow_partial, unibench_version=__version__,
         locations={"model_spec": opts.model_spec, "data_root": opts.data_root, "lexicon_arg": opts.lexicon_arg,
                    "extractor_endpoint": extractor.describe().get("base_url")},
+        labels={k: v for k, v in (("modalities", dict(opts.modalities or {})), ("reproduces", opts.reproduces)) if v},
     )
     model = {"name": opts.model_name, **adapter.describe()}
     if opts.modalities:

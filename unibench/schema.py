@@ -161,14 +161,15 @@ class SampleRecord:
 
 # RunSpec parts that say where things were (paths, URLs): needed to rebuild a run, never part of its identity
 LOCATIONS = ("model_spec", "data_root", "lexicon_arg", "extractor_endpoint")
+UNHASHED = ("locations", "unibench_version", "labels")  # recorded with a spec, never part of its identity
 
 
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that shapes a number, frozen and hashed, and enough to rebuild the run.
 
-    Identity fields are hashed (`hash()`); `locations` (model path, data root, lexicon path, extractor endpoint)
-    and the unibench version are recorded but not hashed, so the same run on another machine has the same hash.
+    Identity fields are hashed (`hash()`); `locations` (model path, data root, lexicon path, extractor endpoint),
+    `labels` (modalities, the published row it reproduces) and the unibench version are recorded but not hashed, so the same run on another machine has the same hash.
     `comparability` is the one key the leaderboard groups by and that `compare` and `merge` require to match.
     """
 
@@ -190,6 +191,7 @@ class RunSpec:
     allow_partial: bool = False
     unibench_version: str = ""
     locations: Mapping[str, str | None] = field(default_factory=dict)
+    labels: Mapping[str, Any] = field(default_factory=dict)  # what the user said of the model (modalities, reproduces)
 
     def to_dict(self) -> dict:
         return {f.name: (dict(v) if isinstance(v := getattr(self, f.name), Mapping) else v) for f in fields(self)}
@@ -201,7 +203,7 @@ class RunSpec:
 
     def identity(self) -> dict:
         d = self.to_dict()
-        for k in ("locations", "unibench_version"):
+        for k in UNHASHED:
             d.pop(k)
         return d
 
