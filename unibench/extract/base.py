@@ -44,7 +44,9 @@ class Extractor:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], args: Any = None) -> "Extractor":
-        return cls(**dict(settings))
+        """Rebuild the extractor a result recorded. The default builds it afresh: settings that are derived
+        (e.g. a lexicon's version) are then compared, not imposed, so a changed dependency shows as moved."""
+        return cls.from_args(args) if args is not None else cls()
 
     @classmethod
     def from_args(cls, args: Any) -> "Extractor":
