@@ -106,7 +106,7 @@ def test_committed_results_hold_no_records_or_machine_paths():
     for f in sorted((RESULTS / "affectgpt-reproduced").glob("*.json")):
         text = f.read_text()
         doc = json.loads(text)
-        assert "records" not in doc and doc["records_omitted"] is True
+        assert doc["samples"] is None and not list(f.parent.glob("*.samples.jsonl"))  # nothing per sample
         assert "/work/" not in text and "/home/" not in text and "/tmp/" not in text
 
 

@@ -129,3 +129,33 @@ def test_one_byte_off_prompt_fails_loudly(cli, reference, upstream, tmp_path, mo
                             srv.base_url, "--dataset", "mer2023")
     assert code == 1 and "411 of 411 samples failed" in err and "http 404" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_check_reruns_llm_results_with_the_recorded_model_and_decoding(cli, reference, upstream, tmp_path,
+                                                                        monkeypatch):
+    """check rebuilds --extractor llm from the run spec: the recorded model and temperature are sent again
+    (here greedy and a non-default model), never the defaults; another answer from the endpoint moves."""
+    out, _ = upstream
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    def constant(word):
+        return lambda payload, nth: Reply(body=completion_body(word, payload["model"]))
+
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache1"))
+    with FakeServer(payload_script=constant("[happy]")) as srv:
+        code, _, err = cli("run", "--model", f"affectgpt-npz:{out}", "--dataset", "mer2023", "--data-root",
+                           reference / "dataset", "--lexicon", reference / "AffectGPT/emotion_wheel", "--results-dir",
+                           tmp_path / "r", "--name", "m", "--extractor", "llm", "--extractor-base-url", srv.base_url,
+                           "--extractor-model", "toy-qwen", "--extractor-temperature", "0", "--bootstrap", "20")
+        assert code == 0, err
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache2"))  # nothing cached: every call is sent again
+    with FakeServer(payload_script=constant("[happy]")) as srv:
+        code, out_text, err = cli("check", "--baseline", tmp_path / "r" / "m", "--extractor-base-url", srv.base_url)
+        assert code == 0, err + out_text
+        assert srv.calls > 0 and {(p["model"], p["temperature"]) for p in srv.payloads} == {("toy-qwen", 0.0)}
+        assert all("seed" not in p for p in srv.payloads)
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache3"))
+    with FakeServer(payload_script=constant("[sad]")) as srv:
+        code, out_text, _ = cli("check", "--baseline", tmp_path / "r" / "m", "--extractor-base-url", srv.base_url,
+                                "--format", "json")
+        assert code == 1 and any(r["metric"] == "hit" for r in json.loads(out_text)["moved"])

@@ -56,7 +56,7 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     for name, rec in corpus.items():
         try:
             if card.task == "sentiment":
-                gold[name] = float(rec["val"])
+                gold[name] = _valence(card, path, name, rec["val"])
             else:
                 emo = rec["emo"]
                 gold[name] = card.index_to_label[int(emo)] if card.index_to_label and not isinstance(emo, str) else str(emo)
@@ -68,6 +68,18 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
         if odd:
             raise UserError(f"{path}: labels outside the card's label space: {preview(odd)}")
     return gold
+
+
+def _valence(card: DatasetCard, path: Path, name: str, raw) -> float:
+    """A sentiment label: a finite number inside the card's `valence_range` (a NaN would score as negative)."""
+    import math
+
+    value = float(raw)
+    lo, hi = card.valence_range or (-math.inf, math.inf)
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise UserError(f"{path}[{card.split}]: sample {name}: valence {raw!r} is not a finite number in "
+                        f"[{lo:g}, {hi:g}] (the card's valence_range); restore the upstream label file")
+    return value
 
 
 def _csv_gold(card: DatasetCard, path: Path) -> dict[str, tuple[str, ...]]:

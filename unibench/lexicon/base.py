@@ -50,15 +50,6 @@ class Lexicon:
         raise NotImplementedError
 
 
-class NoLexicon(Lexicon):
-    """Recorded when a run scores only sentiment sets and no lexicon was given (sentiment needs none)."""
-
-    id = "none"
-
-    def map_word(self, word, wheel, level):
-        raise RuntimeError("no lexicon loaded")
-
-
 @dataclass
 class WheelTables(Lexicon):
     """The upstream three-table mapping (protocol section 4.1), quirks included.
