@@ -422,10 +422,10 @@ def load_results(results_dir: str | Path = "results", samples: bool = False):
                 for row in sample_rows(f, doc) or ():
                     yield doc["model"]["name"], doc["dataset"]["name"], row
         return _sample_frame(items())
-    items = []
+    entries: list[tuple[Mapping, Mapping, Mapping, Mapping]] = []
     for f in iter_result_files(root):
         doc = load_result(f)
         spec = doc.get("provenance", {}).get("run_spec", {})
         for s in doc.get("results", []):
-            items.append((spec, doc.get("lexicon", {}), doc.get("extractor", {}), s))
-    return _score_frame(items)
+            entries.append((spec, doc.get("lexicon", {}), doc.get("extractor", {}), s))
+    return _score_frame(entries)

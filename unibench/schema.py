@@ -79,7 +79,9 @@ class Response:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Response":
         names = {f.name for f in fields(cls)}
-        return cls(**{k: (tuple(v) if k == "labels" and v is not None else v) for k, v in d.items() if k in names})
+        kept: dict[str, Any] = {k: (tuple(v) if k == "labels" and v is not None else v)
+                                for k, v in d.items() if k in names}
+        return cls(**kept)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,8 @@ def run(args) -> int:
     from unibench.api import Run
     from unibench.store import result_document, result_path, write_result
 
-    written, runs = [], {}
+    written: list[str] = []
+    runs: dict[str, list] = {}
     for model, result, sources, command in merged:
         doc = result_document(result, command)
         doc["provenance"]["merged_from"] = sources

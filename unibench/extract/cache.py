@@ -7,16 +7,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Mapping
 
 from unibench.errors import UserError
 from unibench.extract.base import Extractor
 from unibench.safe_npz import load_npz
-from unibench.schema import Extraction
+from unibench.schema import Extraction, Response
 
 
 def read_pairs(path: Path) -> dict[str, str]:
     """A filenames/fileitems npz as {name: item}; duplicates are an error (upstream keeps the last silently)."""
-    data = load_npz(path)
+    data: dict[str, Any] = load_npz(path)
     try:
         names, items = data["filenames"], data["fileitems"]
     except KeyError as err:
@@ -55,7 +56,7 @@ class CacheExtractor(Extractor):
     def source_files(self, checkpoint, task: str) -> list[Path]:
         return self.cache_files(checkpoint, task)  # what the numbers were read from, for provenance checksums
 
-    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         files = self.cache_files(checkpoint, task)
         labels = read_pairs(files[0])
         if task != "sentiment":

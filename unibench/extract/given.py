@@ -8,6 +8,8 @@ that is a polarity word is the sentiment word.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from unibench.errors import UserError
 from unibench.extract.base import Extractor, label_string
 from unibench.schema import Extraction, Response
@@ -44,7 +46,7 @@ class GivenExtractor(Extractor):
     description = ("structured predictions taken as given: label -> [label], labels -> [a, b], probs -> argmax, "
                    "valence -> sentiment by sign (no LLM)")
 
-    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         if outputs is None:
             raise UserError(f"checkpoint {checkpoint.name}: the given extractor needs the model's outputs")
         out = {}

@@ -9,6 +9,8 @@ as given: text is searched only when no structured prediction is present.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from unibench.extract.base import Extractor, label_string
 from unibench.schema import Extraction, Response
 
@@ -74,7 +76,7 @@ class LexiconExtractor(Extractor):
             sentiment = self.sentiment_finder().sentiment(r.text)
         return Extraction(labels=label_string(words), sentiment=sentiment)
 
-    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         if outputs is None:
             raise ValueError("the lexicon extractor needs the model outputs")
         return {k: self.one(r if isinstance(r, Response) else Response(text=str(r)), task)

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Any
+from typing import Any, Mapping
 
 from unibench.errors import UserError
 from unibench.extract.base import Extractor
 from unibench.extract.llm_prompts import PROMPTS_SHA, UPSTREAM_DECODING, postprocess, render_a, render_b
-from unibench.schema import Extraction
+from unibench.schema import Extraction, Response
 
 DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 KEY_ENV = "OPENAI_API_KEY"  # the only place the key is read from
@@ -121,7 +121,7 @@ class LLMExtractor(Extractor):
         return {i: ((postprocess(o.text), None) if o.ok and o.text is not None else (None, o.error))
                 for i, o in zip(ids, outcomes)}
 
-    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         if outputs is None:
             raise UserError("--extractor llm reads the model's responses; none were produced")
         sentiment = task == "sentiment"
