@@ -18,10 +18,10 @@ from unibench.lexicon.native import DATA_DIR, NativeLexicon
 PINS = {
     "native data": "bcec9a82eaf1c85a02bb094e2893e2aaaf8dc2567cfc772c81e6b618ded41b99",
     "native rules": "77271213184715972ad38e7d1cc3bbd1ab53261d9c895384ef9a719a417170a4",
-    "lexicon extractor rules": "881fbe2db137bb017e7c6fd977ea91a87af416e052478da6b4a57d46836620f6",
-    "llm extractor rules": "1577cedcd01679f1a46c07e51fd035e3b7880fc288dc53ab230c22cfa3c524d9",
-    "cache extractor version": "be2cc46a6d1f",
-    "given extractor version": "06f5a8385c8f",
+    "lexicon extractor rules": "7526122469ea465527b9910dc3088c1accaca5304d6addc59203ec7281ef5837",
+    "llm extractor rules": "bf3429247060da748b27755f52355920509a25a667eec83a918e3243f6590869",
+    "cache extractor version": "c53701b6bec7",
+    "given extractor version": "b21f7e2d1062",
 }
 
 

@@ -36,7 +36,7 @@ class CacheExtractor(Extractor):
 
     id = "cache"
     needs_outputs = False
-    rules = ("unibench.extract.cache", "unibench.safe_npz")
+    rules = ("unibench.extract.cache",)
     description = "upstream cached Qwen2.5-7B-Instruct extractions (-openset.npz, -openset-sentiment.npz)"
 
     def cache_files(self, checkpoint, task: str) -> list[Path]:
