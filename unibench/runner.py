@@ -192,6 +192,11 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
 
 def _record(row: dict, response, extraction) -> dict:
     rec = dict(row, response=response.text)
+    # issue 12: structured predictions carry their confidence (the report ranks errors by it)
+    from unibench.report.confidence import response_confidence
+
+    if (conf := response_confidence(response)) is not None:
+        rec["confidence"] = conf
     errors = {k: v for k, v in (("output", response.error), ("extraction", extraction.error)) if v}
     if errors:
         rec["error"] = errors

@@ -47,8 +47,10 @@ def _records(path: Path, doc: dict) -> tuple[dict, list[dict]]:
     from unibench.errors import UserError
     from unibench.leaderboard.collect import best_entry
 
+    from unibench.report.records import sample_records
+
     entry = best_entry(doc)
-    recs = (doc.get("records") or {}).get(entry["checkpoint"]) if entry else None
+    recs = sample_records(path, doc, entry["checkpoint"]) if entry else None
     if recs is None:
         raise UserError(f"{path}: no per-sample records for checkpoint "
                         f"{entry['checkpoint'] if entry else '?'}; compare needs results written without "
