@@ -240,11 +240,6 @@ class PredsAdapter(ModelAdapter):
         self._card = None
         self.detected: dict[str, dict] = {}
 
-    @property
-    def default_name(self) -> str:
-        p = Path(self.arg)
-        return super().default_name if p.is_dir() else (p.stem or super().default_name)
-
     def files(self) -> list[Path]:
         p = Path(self.arg)
         if p.is_file():

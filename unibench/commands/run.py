@@ -167,7 +167,9 @@ def run(args) -> int:
     adapter = build_adapter(args.model, options)
     if hasattr(adapter, "progress"):
         adapter.progress = args.progress
-    name = args.name or adapter.default_name
+    from unibench.naming import check
+
+    name = check(args.name or adapter.default_name)  # issue 12: a plain folder name, checked before any path
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
