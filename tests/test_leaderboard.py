@@ -204,7 +204,9 @@ def test_exports_parse_and_regenerate_byte_stably(cli, tmp_path):
     assert code == 0, err
     assert {n: (tmp_path / n).read_bytes() for n in committed} == committed
     tex = committed["LEADERBOARD.tex"].decode()
-    assert _latex_rows_are_well_formed(tex) == 19 + 1 + 1  # the paper's rows, the listed run, the runs table
+    # the paper's 19 rows and the listed run, the runs table, its Mean F1 table (MER2023 and MELD have F1)
+    assert _latex_rows_are_well_formed(tex) == 19 + 1 + 1 + 1
+    assert "Macro F1 (non-official)" in tex and "Mean F1" in tex
     assert "\\usepackage{booktabs}" in tex and "\\toprule" in tex and "arXiv 2501.16566" in tex
     assert "\\textbf{78.54}" in tex and "\\textbf{74.77}" in tex  # best per column in bold
     assert "41.14$^{\\dagger}$" in tex and "the mean of the printed cells is 41.1344" in tex  # paper footnotes
