@@ -16,12 +16,26 @@ def reference_root() -> Path:
     return Path(os.environ.get("UNIBENCH_REFERENCE") or REPO.parent / "shared" / "reference")
 
 
+REFERENCE_SKIP = "reference data not found at"
+
+
 @pytest.fixture(scope="session")
 def reference() -> Path:
     root = reference_root()
     if not (root / "expected.json").is_file():
-        pytest.skip(f"reference data not found at {root}")
+        pytest.skip(f"{REFERENCE_SKIP} {root}")
     return root
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line saying whether the reference-data tests ran, and if not how many skipped and why."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if REFERENCE_SKIP in str(r.longrepr)]
+    root = reference_root()
+    if skipped:
+        terminalreporter.write_line(f"unibench: {len(skipped)} reference-data tests skipped: {REFERENCE_SKIP} {root} "
+                                    "(put the shared reference folder there or set UNIBENCH_REFERENCE)")
+    elif (root / "expected.json").is_file():
+        terminalreporter.write_line(f"unibench: reference-data tests ran against {root}")
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,35 @@ def test_compare_table_and_errors(cli, world):
     assert code == 2 and "not scored by both" in err
 
 
+def test_compare_across_settings_prints_every_difference(cli, world):
+    """Same outputs scored under another lexicon version: refused by default, compared with --across-settings,
+    the lexicon difference printed above the table; a same-setting comparison prints none."""
+    import shutil
+
+    tmp, results = world
+    shutil.copytree(tmp / "data" / "emotion_wheel", tmp / "wheel2", dirs_exist_ok=True)
+    with open(tmp / "wheel2" / "format.csv", "a") as fh:
+        fh.write("gleeful,gleeful\n")
+    args = run_args(tmp / "data", tmp / "out-a", "model-a-lex2", results, "--bootstrap", "0")
+    args[args.index("--lexicon") + 1] = str(tmp / "wheel2")
+    assert cli(*args)[0] == 0
+    code, _, err = cli("compare", "model-a", "model-a-lex2", "--results-dir", results)
+    assert code == 2 and "--across-settings" in err and "lexicon" in err
+    code, out, err = cli("compare", "model-a-lex2", "model-b", "--results-dir", results, "--across-settings")
+    assert code == 0, err
+    head, table = out.split("\ndataset", 1)
+    lines = head.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("setting differs: lexicon: A ") and "(meld, mosi)" in lines[0]
+    code, out, _ = cli("compare", "model-a-lex2", "model-b", "--results-dir", results, "--across-settings",
+                       "--format", "json")
+    rows = json.loads(out)["comparisons"]
+    assert [d["what"] for d in rows[0]["setting_differences"]] == ["lexicon"]
+    known = _score(results, "model-a-lex2", "meld") - _score(results, "model-b", "meld")
+    assert rows[0]["diff"] == pytest.approx(known)
+    code, out, _ = cli("compare", "model-a", "model-b", "--results-dir", results)
+    assert "setting differs" not in out
+
+
 def test_check_unchanged_rescore_exits_0(cli, world):
     _, results = world
     code, out, err = cli("check", "--baseline", results / "model-a", "--tolerance", "0.01")

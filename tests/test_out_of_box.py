@@ -229,16 +229,26 @@ def test_demo_end_to_end(tmp_path, cli):
     assert "demo suite (not MER-UniBench)" in md
 
 
-def test_demo_rows_never_in_mer_unibench_tables(tmp_path, cli):
-    """A demo result and a MER-UniBench result under the same lexicon and extractor: two tables."""
+def test_demo_rows_never_in_mer_unibench_tables(tmp_path, cli, monkeypatch):
+    """By default the demo writes into a scratch folder, never the clone's results/. A demo result and a
+    MER-UniBench result under the same lexicon and extractor: two tables."""
     from unibench.leaderboard.collect import build
+    from unibench.paths import cache_dir
 
-    assert cli("demo", "--results-dir", tmp_path, "--bootstrap", "0", "--no-leaderboard")[0] == 0
-    src = json.loads((tmp_path / "text-lexicon" / "demo-basic.json").read_text())
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("demo", "--bootstrap", "0", "--no-leaderboard")
+    assert code == 0, err
+    scratch = cache_dir() / "demo" / "results"
+    assert f"results in {scratch}" in out and not (tmp_path / "results").exists()
+    import shutil
+
+    res = tmp_path / "r"
+    shutil.copytree(scratch, res)
+    src = json.loads((res / "text-lexicon" / "demo-basic.json").read_text())
     fake = dict(src, dataset=dict(src["dataset"], name="mer2023"))
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "mer2023.json").write_text(json.dumps(dict(fake, model={"name": "other"})))
-    settings = [s for s in build(tmp_path)["settings"] if s["kind"] == "runs"]
+    (res / "other").mkdir()
+    (res / "other" / "mer2023.json").write_text(json.dumps(dict(fake, model={"name": "other"})))
+    settings = [s for s in build(res)["settings"] if s["kind"] == "runs"]
     assert sorted(s["suite"] for s in settings) == ["demo", "mer-unibench"]
     main = next(s for s in settings if s["suite"] == "mer-unibench")
     assert [r["model"] for r in main["rows"]] == ["other"]

@@ -318,3 +318,36 @@ def test_npz_label_order_array_versus_per_sample_labels(cli, world):
 def test_emotion_labels_on_a_sentiment_set_say_what_is_needed(cli, world):
     path = write_jsonl(world["tmp"] / "emo.jsonl", [{"name": n, "label": "happy"} for n in world["mosi"]])
     fails(cli, world, f"preds:{path}", "mosi", match="labels must be positive / negative / neutral")
+
+
+def test_valence_as_numeric_strings_and_the_extractor_recorded(cli, world):
+    """Valences exported as text ("0.5") are numbers; `-M kind=valence` reads them too; a text extractor named for
+    structured predictions runs and is recorded as `given` (what actually ran), with a note."""
+    t, names = world["tmp"], list(world["mosi"])
+    val = [(-1.0 if i % 3 == 0 else 0.5) * (1 if i % 5 else 0) for i in range(len(names))]
+    write_jsonl(t / "s.jsonl", [{"name": n, "valence": f"{v:.2f}"} for n, v in zip(names, val)])
+    write_csv(t / "num.csv", ["name", "val"], list(zip(names, val)))
+    code, ref, err = run(cli, world, f"preds:{t / 'num.csv'}", "mosi", "--name", "num")
+    assert code == 0, err
+    for extra in ((), ("-M", "kind=valence"), ("--extractor", "lexicon")):
+        code, doc, err = run(cli, world, f"preds:{t / 's.jsonl'}", "mosi", "--name", "s", *extra)
+        assert code == 0, (extra, err)
+        assert doc["results"][0]["score"] == ref["results"][0]["score"]
+        assert doc["extractor"]["id"] == "given"
+        stored = json.loads((world["res"] / "s" / "mosi.json").read_text())
+        assert stored["extractor"]["id"] == "given" and stored["provenance"]["run_spec"]["extractor"].startswith("given@")
+    assert "recorded as extractor 'given'" in err
+
+
+def test_prediction_file_messages_list_what_was_found(cli, world):
+    t, names = world["tmp"], list(world["mer"])
+    write_csv(t / "hdr.csv", ["sample_name", "prediction"], [(n, "happy") for n in names])
+    line = fails(cli, world, f"preds:{t / 'hdr.csv'}", "mer2023", match="no sample-name field")
+    assert "header columns found (sample_name, prediction)" in line and "fix: name exactly one" in line
+    write_jsonl(t / "nofield2.jsonl", [{"name": n, "guess": "happy"} for n in names])
+    line = fails(cli, world, f"preds:{t / 'nofield2.jsonl'}", "mer2023", match="fields found (guess)")
+    assert "fix:" in line
+    write_jsonl(t / "badval.jsonl", [{"name": n, "valence": "n/a" if i == 7 else "0.5"}
+                                     for i, n in enumerate(world["mosi"])])
+    line = fails(cli, world, f"preds:{t / 'badval.jsonl'}", "mosi", match="'valence' is 'n/a' (str), not a number")
+    assert "fix: correct that row" in line

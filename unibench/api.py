@@ -166,7 +166,9 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
     root = resolve_root(None if data_root is None else str(data_root))
     lex = load_lexicon(lexicon)
     ext = resolve_extractor(extractor, adapter, extractor_args(extractor_options, progress))
-    opts = RunOptions(model_name=name or adapter.default_name, model_spec=model,
+    from unibench.naming import check
+
+    opts = RunOptions(model_name=check(name or adapter.default_name), model_spec=model,
                       model_options=_public_options(options), checkpoint_policy=checkpoint, bootstrap=bootstrap,
                       seed=seed, records=records, allow_partial=allow_partial,
                       data_root=None if root is None else str(root), lexicon_arg=lexicon, modalities=mods,

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("unibench.commands.run", "score a model on one or more datasets"),
     "datasets": ("unibench.commands.datasets", "list the corpus cards and whether each is found"),
     "leaderboard": ("unibench.commands.leaderboard", "regenerate results/LEADERBOARD.md (+ .json, .png) from results"),
+    "report": ("unibench.commands.report", "report.md and a self-contained report.html for one model's results"),
     "compare": ("unibench.commands.compare", "paired bootstrap difference of two models per dataset"),
     "check": ("unibench.commands.check", "re-score stored results (or compare two) and fail on what moved"),
     "models": ("unibench.commands.models", "list the model adapter kinds (built-in, plug-ins) and model cards"),

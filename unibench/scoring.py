@@ -3,7 +3,8 @@
 Gold labels and extracted label strings become cluster sets through the lexicon (upstream normalisation:
 string_to_list, then lower().strip() per word); the pure metrics do the arithmetic. Each scorer returns the score
 entry and per-sample arrays; `records()` turns those into per-sample rows (what each sample contributed) only for
-the checkpoints that are kept, so intervals and audits need no re-run.
+the checkpoints that are kept, so intervals and audits need no re-run. Basic sets also carry the non-official
+macro F1 (`secondary.macro_f1`) and, like sentiment sets, a `confusion` table (unibench.class_scores).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from statistics import fmean
 
 import numpy as np
 
+from unibench.class_scores import discrete_views, sentiment_confusion
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
 from unibench.schema import Extraction, GoldLabel
@@ -47,9 +49,10 @@ def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon
         h = hit_rate_counts(inter[:, i], n_gold[:, i])
         per_wheel[wheel] = {"score": _pct(h.value), "n": h.n}
     hits = np.where(n_gold > 0, inter, -1).T  # (wheels, n); -1 = not scored on that wheel
+    f1, confusion = discrete_views(_gold_strings(samples), [ext[s.id].labels for s in samples], lexicon)
     score = {"metric": "hit", "score": _mean(v["score"] for v in per_wheel.values()),
              "n": int((n_gold > 0).any(axis=1).sum()), "n_total": len(samples), "per_wheel": per_wheel,
-             "secondary": {}}
+             "secondary": f1, "confusion": confusion}
     return Scored(score, {"hit": hits})
 
 
@@ -85,7 +88,8 @@ def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexico
     nonstandard = sum(1 for s, w in zip(samples, words) if s.gold != 0 and w not in STANDARD_SENTIMENT)
     score = {"metric": "waf", "score": _pct(m.waf), "n": m.n, "n_total": len(samples), "per_wheel": {},
              "secondary": {"acc": _pct(m.acc), "n_zero_gold_dropped": m.n_zero_gold,
-                           "n_nonstandard_sentiment": nonstandard}}
+                           "n_nonstandard_sentiment": nonstandard},
+             "confusion": sentiment_confusion([s.gold for s in samples], words)}
     return Scored(score, {"polarity": pol})
 
 

@@ -31,6 +31,22 @@ class AffectGPTNpz(ModelAdapter):
     def default_extractor(self) -> str | None:
         return "cache"  # the upstream extractions saved beside each checkpoint
 
+    @property
+    def default_name(self) -> str:
+        """The run folder's name (-M run=, the folder given, or the run folders under results-*/), shortened;
+        never the generic `output` every user's folder is called."""
+        from unibench.naming import clean, from_path, shorten
+
+        root = Path(self.arg)
+        if self.options.get("run"):
+            return shorten(clean(self.options["run"])) or self.kind
+        if root.is_dir() and not _checkpoint_files(root):
+            results = [d for d in root.iterdir() if d.is_dir() and d.name.lower().startswith("results-")]
+            runs = sorted({r.name for d in results for r in d.iterdir() if r.is_dir()})
+            if runs:
+                return shorten(clean("-".join(runs))) or self.kind
+        return from_path(root, self.kind)
+
     def run_folder(self, card) -> Path:
         root = Path(self.arg)
         if not root.is_dir():

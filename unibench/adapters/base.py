@@ -65,7 +65,10 @@ class ModelAdapter:
 
     @property
     def default_name(self) -> str:
-        return re.sub(r"[^A-Za-z0-9._+-]+", "-", Path(self.arg).name or self.kind).strip("-") or self.kind
+        """results/<name>/ when --name is not given: from the file or folder scored (unibench.naming)."""
+        from unibench.naming import from_path
+
+        return from_path(self.arg, self.kind) if self.arg else self.kind
 
     def describe(self) -> dict:
         return {"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})}

@@ -50,12 +50,13 @@ def _cell(value: str) -> Any:
         return v
 
 
-def _id_field(path: Path, keys) -> str:
-    found = [k for k in keys if str(k).lower() in ID_FIELDS]
+def _id_field(path: Path, keys, what: str = "columns") -> str:
+    keys = [str(k) for k in keys]
+    found = [k for k in keys if k.lower() in ID_FIELDS]
     if len(found) != 1:
-        what = "no" if not found else f"several ({', '.join(found)})"
-        raise UserError(f"{path}: {what} sample-name field; name exactly one column/field "
-                        f"{' / '.join(ID_FIELDS[:4])} ...")
+        got = "no" if not found else f"several ({', '.join(found)})"
+        raise UserError(f"{path}: {got} sample-name field among the {what} found ({', '.join(keys) or 'none'}); "
+                        f"fix: name exactly one of them {' / '.join(ID_FIELDS)} (e.g. a header 'name,label')")
     return found[0]
 
 
@@ -68,7 +69,7 @@ def _from_records(path: Path, fmt: str, records: list, labels=None) -> Table:
         if not isinstance(rec, dict):
             raise UserError(f"{path}: record {i + 1} is a {type(rec).__name__}, expected an object "
                             "{\"name\": ..., \"label\": ...}")
-        key = _id_field(path, rec.keys())
+        key = _id_field(path, rec.keys(), f"fields of record {i + 1}")
         name = str(rec[key])
         if name in seen:
             raise UserError(f"{path}: sample {name} appears twice; keep one prediction per sample")
@@ -98,7 +99,7 @@ def _read_csv(path: Path) -> Table:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
-        key = _id_field(path, cols)
+        key = _id_field(path, cols, "header columns")
         probs = [c for c in cols if PROB_COLUMN.match(c)]
         ids, rows, seen = [], [], set()
         for n, row in enumerate(reader, start=2):

@@ -61,6 +61,19 @@ def vtype(v: Any) -> str | None:
     return "other"
 
 
+def as_number(v: Any) -> float | None:
+    """A finite number, or a string holding one (valences exported as text: "0.8", " -1.2 "); else None."""
+    if _is_number(v):
+        return float(v) if math.isfinite(v) else None
+    if isinstance(v, str):
+        try:
+            x = float(v.strip())
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+    return None
+
+
 def _bracketed(s: str) -> bool:
     s = s.strip()
     return s.startswith("[") and s.endswith("]")
@@ -84,6 +97,11 @@ def infer(table: Table, fld: str) -> tuple[str | None, str]:
                                                              "or valences? pass -M kind=label or -M kind=valence")
     if types == {"str"}:
         strs = [v for v in values if vtype(v)]
+        if all(as_number(v) is not None for v in strs):  # numbers stored as text
+            if any("." in v or "e" in v.lower() for v in strs):
+                return "valence", ""
+            return None, (f"field '{fld}' holds whole numbers as text: class indices or valences? pass "
+                          "-M kind=label or -M kind=valence")
         if all(_bracketed(v) for v in strs):
             return "labels", ""  # "[happy, sad]": the upstream label-list strings
         if not any(_bracketed(v) for v in strs) and any(len(v.split()) > 3 for v in strs):
@@ -91,6 +109,11 @@ def infer(table: Table, fld: str) -> tuple[str | None, str]:
         return None, (f"field '{fld}' holds short strings that could be free text or labels; pass -M kind=label, "
                       "-M kind=labels or -M kind=text")
     return None, f"field '{fld}' mixes kinds of values ({', '.join(sorted(t or '?' for t in types))})"
+
+
+def _show(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _usable(table: Table, fld: str, kind: str, task: str) -> bool:
@@ -113,14 +136,16 @@ def detect(table: Table, task: str, options: dict[str, str]) -> tuple[str, str]:
         raise UserError(f"-M kind={want_kind}: unknown kind{suggest(want_kind, KINDS)} (kinds: {', '.join(KINDS)})")
     if want_field is not None:
         if want_field not in fields:
-            raise UserError(f"{where}: -M field={want_field}: no such field (fields: {', '.join(fields)})")
+            raise UserError(f"{where}: -M field={want_field}: no such field (fields found: {', '.join(fields)}); "
+                            "fix: pass one of those")
         kind, why = (want_kind, "") if want_kind else infer(table, want_field)
         if kind is None:
             raise UserError(f"{where}: {why}")
         return want_field, kind
     if not known:
-        raise UserError(f"{where}: no prediction field among {', '.join(fields) or '(none)'}; name it text / label / "
-                        "labels / valence / probs (see docs/predictions.md) or pass -M field=NAME -M kind=KIND")
+        raise UserError(f"{where}: no prediction field among the fields found ({', '.join(fields) or 'none'}); "
+                        "fix: name it text / label / labels / valence / probs (see docs/predictions.md) or pass "
+                        "-M field=NAME -M kind=KIND")
     if want_kind:
         named = [f for f in known if FIELD_KIND[f.lower()] == want_kind]
         pick = named or ([f for f in known if FIELD_KIND[f.lower()] is None] if len(known) > 1 else known)
@@ -205,9 +230,15 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
         if t is None:
             raise UserError(f"{table.path}: sample {name} has no '{fld}' value; every sample needs a prediction "
                             "(or drop the row and re-export the whole split)")
+        if kind == "valence" and as_number(v) is not None:
+            out[name] = Response(valence=as_number(v))  # numbers and numeric strings alike
+            continue
         if t not in ACCEPTS[kind]:
-            raise UserError(f"{table.path}: sample {name}: '{fld}' holds {t} values, not a {kind}; "
-                            "the file mixes kinds: pass -M kind=KIND or fix the row")
+            want = {"valence": "a number", "probs": "a list or a {label: score} object", "labels": "a list of "
+                    "words or a '[a, b]' string", "label": "a class name or index", "text": "text"}[kind]
+            raise UserError(f"{table.path}: sample {name}: '{fld}' is {_show(v)} ({t}), not {want} as a {kind} "
+                            f"prediction needs; fix: correct that row, or pass -M kind=KIND / -M field=NAME if "
+                            f"'{fld}' holds another kind")
         if kind in ("probs", "label") and t in ("vec", "int") and order is None:
             order, info["label_order_source"] = label_order(table, fld, len(v) if t == "vec" else 0, card, options)
             info["label_order"] = list(order)
@@ -219,8 +250,6 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
             out[name] = Response(label=check(v, name))
         elif kind == "labels":
             out[name] = Response(labels=tuple(string_to_list(v)))
-        elif kind == "valence":
-            out[name] = Response(valence=float(v))
         else:
             pairs = v.items() if t == "pdict" else zip(order, v)
             out[name] = Response(probs={check(k, name): float(p) for k, p in pairs})
@@ -239,11 +268,6 @@ class PredsAdapter(ModelAdapter):
         self._tables: dict[Path, Table] = {}
         self._card = None
         self.detected: dict[str, dict] = {}
-
-    @property
-    def default_name(self) -> str:
-        p = Path(self.arg)
-        return super().default_name if p.is_dir() else (p.stem or super().default_name)
 
     def files(self) -> list[Path]:
         p = Path(self.arg)

@@ -9,7 +9,11 @@ Rules (issue 5, harness-lessons section 5):
 * the mean is the unweighted mean of the nine datasets only when all nine cells exist; otherwise the mean of the
   available cells is given separately and labelled;
 * when a cell is best of N on test, the row also gets the mean of the single checkpoint that is best overall,
-  when the per-checkpoint scores of every dataset in the row are stored.
+  when the per-checkpoint scores of every dataset in the row are stored;
+* published tables ship inside the package (unibench/leaderboard/published/*.yaml; a results folder may add its own
+  under published/); a table's `match` names the setting it was made in, and unibench runs in that setting are
+  also listed in it (`runs`), marked as unibench runs; a row with `rerun` is a third-party re-run;
+* basic-emotion cells carry the non-official macro F1 (`f1`), and rows its mean over the suite's basic sets.
 Numbers are rounded to 4 decimals here so the written files do not depend on float noise in the last bits.
 """
 
@@ -25,6 +29,7 @@ from unibench.store import load_result  # noqa: F401 (the one reader; re-exporte
 SCHEMA = "unibench.leaderboard/1"
 MAIN_SUITE = "mer-unibench"
 MEAN_TOLERANCE = 0.005  # a printed mean further than half a unit of its last digit from its cells gets flagged
+PACKAGE_TABLES = Path(__file__).resolve().parent / "published"
 
 
 def _r(x: float | None) -> float | None:
@@ -39,34 +44,72 @@ def _modalities(value) -> dict | None:
 
 # ---- published tables ------------------------------------------------------------------------------------------
 
-def _published_setting(path: Path, results_dir: Path) -> dict:
+def published_tables(results_dir: Path) -> list[tuple[Path, str, bool]]:
+    """(file, source as shown, shipped) of every published table: those shipped in the package, then the results
+    folder's own published/*.yaml."""
+    shipped = [(p, f"unibench/leaderboard/published/{p.name}", True) for p in sorted(PACKAGE_TABLES.glob("*.yaml"))]
+    own = [(p, p.relative_to(results_dir).as_posix(), False)
+           for p in sorted((results_dir / "published").glob("*.yaml"))]
+    return shipped + own
+
+
+def _published_row(r: dict, datasets: list[str]) -> dict:
+    cells = {d: {"score": _r(r["scores"][d])} for d in datasets if r["scores"].get(d) is not None}
+    of_cells = fmean(c["score"] for c in cells.values()) if cells else None
+    printed = r.get("mean")
+    notes = []
+    if printed is not None and of_cells is not None and abs(printed - of_cells) > MEAN_TOLERANCE:
+        notes.append(f"printed mean {printed:.2f}; the mean of the printed cells is {of_cells:.4f} "
+                     "(cells rounded after the mean was taken)")
+    row = {"model": r["model"], "modalities": _modalities(r.get("modalities")), "cells": cells,
+           "mean": {"value": printed, "kind": "printed", "of_cells": _r(of_cells), "n_cells": len(cells)},
+           "notes": notes}
+    if r.get("rerun"):  # a third-party re-run of another group's released model
+        row["rerun"] = {"of": str(r["rerun"]["of"]), "by": str(r["rerun"]["by"])}
+    return row
+
+
+def _published_setting(path: Path, source: str, shipped: bool) -> dict:
     import yaml
 
     try:
         table = yaml.safe_load(path.read_text(encoding="utf-8"))
         datasets = list(table["datasets"])
         cit = dict(table["citation"])
-        rows = []
-        for r in table["rows"]:
-            cells = {d: {"score": _r(r["scores"][d])} for d in datasets if r["scores"].get(d) is not None}
-            of_cells = fmean(c["score"] for c in cells.values()) if cells else None
-            printed = r.get("mean")
-            notes = []
-            if printed is not None and of_cells is not None and abs(printed - of_cells) > MEAN_TOLERANCE:
-                notes.append(f"printed mean {printed:.2f}; the mean of the printed cells is {of_cells:.4f} "
-                             "(cells rounded after the mean was taken)")
-            rows.append({"model": r["model"], "modalities": _modalities(r.get("modalities")), "cells": cells,
-                         "mean": {"value": printed, "kind": "printed", "of_cells": _r(of_cells),
-                                  "n_cells": len(cells)}, "notes": notes})
+        rows = [_published_row(r, datasets) for r in table["rows"]]
+        match = dict(table["match"]) if table.get("match") else None
+        if match is not None:
+            ext = match.get("extractor", [])
+            match["extractor"] = [ext] if isinstance(ext, str) else list(ext)
     except (KeyError, TypeError, ValueError, AttributeError, OSError) as err:
         raise UserError(f"{path}: not a published table ({type(err).__name__}: {err}); expected citation, "
-                        "datasets and rows with model / modalities / scores / mean") from None
+                        "datasets and rows with model / modalities / scores / mean (rerun: {of, by} optional)"
+                        ) from None
     short = str(cit.get("table", "table")).split(":")[0]
     return {"id": f"published-{path.stem}", "kind": "published", "title": f"published (paper {short})",
             "protocol": table.get("protocol"), "lexicon": table.get("lexicon"), "extractor": table.get("extractor"),
-            "checkpoint_policy": table.get("checkpoint_policy"), "citation": cit,
-            "notes": list(table.get("notes") or []), "source": path.relative_to(results_dir).as_posix(),
-            "rows": rows}
+            "checkpoint_policy": table.get("checkpoint_policy"), "citation": cit, "match": match,
+            "notes": list(table.get("notes") or []), "source": source, "shipped": shipped, "rows": rows,
+            "runs": []}
+
+
+def _matches(match: dict | None, s: dict) -> bool:
+    """A unibench run setting is the paper's when protocol, lexicon id and extractor id are the table's."""
+    if not match or s["kind"] != "runs" or s.get("suite") != MAIN_SUITE:
+        return False
+    return (s["protocol"] == match.get("protocol") and s["lexicon"].split("@")[0] == match.get("lexicon")
+            and s["extractor"].split("@")[0] in match["extractor"])
+
+
+def _place_runs(settings: list[dict]) -> None:
+    """List the rows of unibench runs made in a published table's setting in that table too (marked)."""
+    for pub in settings:
+        if pub["kind"] != "published":
+            continue
+        for s in settings:
+            if _matches(pub.get("match"), s):
+                pub["runs"] += [dict(r, setting=s["id"], lexicon=s["lexicon"], extractor=s["extractor"])
+                                for r in s["rows"]]
 
 
 # ---- unibench results ------------------------------------------------------------------------------------------
@@ -120,6 +163,7 @@ def _cell(doc: dict, path: Path, results_dir: Path) -> dict | None:
             "ci": None if ci is None else {"low": _r(ci["low"]), "high": _r(ci["high"]), "level": ci.get("level"),
                                            "n_resamples": ci.get("n_resamples"), "seed": ci.get("seed"),
                                            "clustered": ci.get("clustered"), "n_units": ci.get("n_units")},
+            "f1": _r((e.get("secondary") or {}).get("macro_f1")),
             "file": path.relative_to(results_dir).as_posix()}
 
 
@@ -150,6 +194,20 @@ def suite_of(doc: dict) -> str:
         return MAIN_SUITE
 
 
+def basic_sets(columns: list[str]) -> list[str]:
+    """The basic-emotion (discrete) datasets among a suite's columns: those with a macro F1 beside HIT."""
+    from unibench.datasets import get_card
+
+    out = []
+    for d in columns:
+        try:
+            if get_card(d).task == "discrete":
+                out.append(d)
+        except UserError:
+            continue
+    return out
+
+
 def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: list[str]) -> dict:
     mods = {json.dumps(doc.get("model", {}).get("modalities"), sort_keys=True) for doc in docs.values()}
     modalities = _modalities(json.loads(mods.pop())) if len(mods) == 1 else None
@@ -157,6 +215,7 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
     ordered = {d: cells[d] for d in suite if d in cells}
     ordered.update({d: cells[d] for d in sorted(cells) if d not in ordered})  # datasets beyond the nine, last
     suite_scores = [ordered[d]["score"] for d in suite if d in ordered]
+    basic = basic_sets(suite)
     complete = len(suite_scores) == len(suite)
     kind = "all nine" if len(suite) == 9 else f"all {len(suite)}"
     mean = {"value": _r(fmean(suite_scores)) if complete else None, "kind": kind if complete else "incomplete",
@@ -167,9 +226,12 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
     if best_of:
         notes.append("cells marked * are the best of N checkpoints chosen on the test set itself (as the paper "
                      "does), so the row mixes checkpoints and is optimistic")
+    f1 = [ordered[d]["f1"] for d in basic if d in ordered and ordered[d].get("f1") is not None]
+    mean_f1 = ({"value": _r(fmean(f1)) if len(f1) == len(basic) else None,
+                "available": _r(fmean(f1)), "n_cells": len(f1), "of": len(basic)} if f1 else None)
     return {"model": model, "modalities": modalities, "reproduces": repro[0] if len(repro) == 1 else None,
-            "cells": ordered, "mean": mean, "best_of_n_on_test": best_of, "single_checkpoint": single,
-            "notes": notes}
+            "cells": ordered, "mean": mean, "mean_f1": mean_f1, "best_of_n_on_test": best_of,
+            "single_checkpoint": single, "notes": notes}
 
 
 def _run_settings(results_dir: Path, suite: list[str]) -> list[dict]:
@@ -234,8 +296,11 @@ def build(results_dir: str | Path) -> dict:
     root = Path(results_dir)
     if not root.is_dir():
         raise UserError(f"--results-dir {root}: no such folder")
-    settings = [_published_setting(p, root) for p in sorted((root / "published").glob("*.yaml"))]
+    settings = [_published_setting(*t) for t in published_tables(root)]
+    ids = [s["id"] for s in settings]
+    if len(set(ids)) != len(ids):
+        raise UserError(f"{root}/published: a table has the name of one shipped with unibench "
+                        f"({', '.join(sorted({i for i in ids if ids.count(i) > 1}))}); rename it")
     settings += _run_settings(root, suite)
-    if not settings:
-        raise UserError(f"{root}: no results (results/<model>/<dataset>.json) and no published/*.yaml tables")
+    _place_runs(settings)
     return {"schema": SCHEMA, "datasets": suite, "settings": settings, "reproductions": _reproductions(settings)}

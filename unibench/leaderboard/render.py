@@ -12,6 +12,28 @@ HEADERS = {"mer2023": "MER2023", "mer2024": "MER2024", "meld": "MELD", "iemocap"
            "mosei": "MOSEI", "sims": "SIMS", "simsv2": "SIMS v2", "ovmerdplus": "OV-MERD+"}
 BEST_OF = "*"
 MEAN_FLAG = "†"
+RUN_MARK = "‡"     # a unibench run listed in a published table's setting
+RERUN_MARK = "§"   # a third-party re-run of another group's released model
+NON_OFFICIAL_F1 = ("Macro F1 over the gold classes through the wheel clusters (each emotion an answer lists "
+                   "predicts the classes it reaches, so listing many costs precision): non-official, not a "
+                   "MER-UniBench metric; HIT stays the official score")
+
+
+def has_scores(s: dict) -> bool:
+    return any(r["cells"] for r in s["rows"] + s.get("runs", []))
+
+
+def png_name(setting: dict) -> str:
+    """The picture of one setting (one figure per setting, see plot.py)."""
+    return f"leaderboard-{anchor(setting['id'])}.png"
+
+
+def mean_note(r: dict, n: int) -> str | None:
+    m = r["mean"]
+    if m["value"] is None and m["available"] is not None:
+        return (f"{m['n_cells']} of {n} datasets scored, so no benchmark mean; mean of the {m['n_cells']} "
+                f"available cells {_f(m['available'])} (not comparable with a {n}-dataset mean)")
+    return None
 
 
 def _f(x: float | None) -> str:
@@ -32,46 +54,58 @@ def _header(datasets: list[str]) -> list[str]:
     return ["| " + " | ".join(cols) + " |", "|" + "|".join(align) + "|"]
 
 
-def _published(s: dict, datasets: list[str]) -> list[str]:
+def source_line(s: dict) -> str:
     cit = s["citation"]
-    out = [f"Source: {cit.get('authors', '')}, \"{cit.get('title', '')}\", {cit.get('venue', '')} "
-           f"(arXiv {cit.get('arxiv', '?')}), {cit.get('table', '')}. <{cit.get('url', '')}>", "",
-           f"Protocol `{s['protocol']}`, lexicon `{s['lexicon']}`, extractor `{s['extractor']}`, checkpoint "
-           f"policy: {s['checkpoint_policy']}. Figures as printed; stored in `{s['source']}`.", ""]
-    out += _header(datasets)
-    flagged = []
+    return (f"Source: {cit.get('authors', '')}, \"{cit.get('title', '')}\", {cit.get('venue', '')} "
+            f"(arXiv {cit.get('arxiv', '?')}), {cit.get('table', '')}. <{cit.get('url', '')}>")
+
+
+def _row(model: str, mark: str, link: str | None, modalities, cells: list, mean, mean_flag: bool = False) -> dict:
+    """One table row, renderer-neutral: cells are (score or None, chosen best of N on test)."""
+    return {"model": model, "mark": mark, "link": link, "modalities": modalities, "cells": cells, "mean": mean,
+            "mean_flag": mean_flag}
+
+
+def _run_row_cells(r: dict, datasets: list[str]) -> list:
+    return [(r["cells"][d]["score"], r["cells"][d]["best_of_n_on_test"]) if d in r["cells"] else (None, False)
+            for d in datasets]
+
+
+def published_rows(s: dict, datasets: list[str]) -> tuple[list[dict], list[dict], list[str]]:
+    """(published rows, unibench-run rows of the table's setting, footnotes) of a published setting."""
+    rows, flagged, reruns = [], [], []
     for r in s["rows"]:
-        m = r["mean"]
-        mean = _f(m["value"]) + (MEAN_FLAG if r["notes"] else "")
         if r["notes"]:
-            flagged.append(f"{r['model']}: {'; '.join(r['notes'])}")
-        cells = [_f(r["cells"].get(d, {}).get("score")) for d in datasets]
-        out.append("| " + " | ".join([r["model"], *(_mod(r["modalities"], k) for k in "AVT"), *cells, mean]) + " |")
-    out.append("")
-    out += [f"{MEAN_FLAG} {x}." for x in flagged]
-    out += [f"- {n}" for n in s.get("notes", [])]
-    out += ["", "No confidence intervals: the per-sample outputs behind these rows are not published.", ""]
-    return out
+            flagged.append(f"{MEAN_FLAG} {r['model']}: {'; '.join(r['notes'])}.")
+        if r.get("rerun"):
+            reruns.append(f"{RERUN_MARK} {r['model']}: a third-party re-run of {r['rerun']['of']} by "
+                          f"{r['rerun']['by']}, not a number its authors reported.")
+        rows.append(_row(r["model"], RERUN_MARK if r.get("rerun") else "", None, r["modalities"],
+                         [(r["cells"].get(d, {}).get("score"), False) for d in datasets], r["mean"]["value"],
+                         bool(r["notes"])))
+    runs, runs_notes = [], []
+    for r in s.get("runs", []):
+        runs.append(_row(r["model"], RUN_MARK, anchor(r["setting"]), r["modalities"], _run_row_cells(r, datasets),
+                         r["mean"]["value"]))
+        note = mean_note(r, len(datasets))
+        runs_notes.append(f"{RUN_MARK} {r['model']}: unibench run in this setting (lexicon `{r['lexicon']}`, "
+                          f"extractor `{r['extractor']}`)" + (f"; {note}" if note else "")
+                          + (f"; cells marked {BEST_OF} are best of N checkpoints on the test set"
+                             if r["best_of_n_on_test"] else "") + "; intervals in its own table.")
+    notes = flagged + reruns + runs_notes + list(s.get("notes", []))
+    notes.append("No confidence intervals for the published rows: the per-sample outputs behind them are not "
+                 "published.")
+    return rows, runs, notes
 
 
-def _run_table(s: dict, datasets: list[str]) -> list[str]:
-    ci_id = "ci-" + anchor(s["id"])
-    out = [f"Protocol `{s['protocol']}`, lexicon `{s['lexicon']}`, extractor `{s['extractor']}`. "
-           f"Each row links to its 95% confidence intervals in [the detail table](#{ci_id}).", ""]
-    out += _header(datasets)
-    notes = []
+def run_rows(s: dict, datasets: list[str]) -> tuple[list[dict], list[str]]:
+    """(rows, footnotes) of a setting of unibench runs."""
+    rows, notes = [], []
     for r in s["rows"]:
-        cells = []
-        for d in datasets:
-            c = r["cells"].get(d)
-            cells.append("—" if c is None else _f(c["score"]) + (BEST_OF if c["best_of_n_on_test"] else ""))
-        m = r["mean"]
-        out.append("| " + " | ".join([f"[{r['model']}](#{ci_id})", *(_mod(r["modalities"], k) for k in "AVT"), *cells,
-                                      _f(m["value"])]) + " |")
-        if m["value"] is None and m["available"] is not None:
-            notes.append(f"{r['model']}: {m['n_cells']} of {len(datasets)} datasets scored, so no benchmark mean; "
-                         f"mean of the {m['n_cells']} available cells {_f(m['available'])} (not comparable with a "
-                         "nine-dataset mean)")
+        rows.append(_row(r["model"], "", "ci-" + anchor(s["id"]), r["modalities"], _run_row_cells(r, datasets),
+                         r["mean"]["value"]))
+        if (note := mean_note(r, len(datasets))) is not None:
+            notes.append(f"{r['model']}: {note}.")
         if r["best_of_n_on_test"]:
             sc = r["single_checkpoint"]
             what = (f"the best single checkpoint overall, `{sc['checkpoint']}` (best of {sc['of']}), has mean "
@@ -80,12 +114,61 @@ def _run_table(s: dict, datasets: list[str]) -> list[str]:
                     if sc else "per-checkpoint scores are not stored for every dataset, so no single-checkpoint "
                                "mean can be given")
             notes.append(f"{r['model']}: cells marked {BEST_OF} are the best of N checkpoints chosen on each "
-                         f"dataset's test set (as the paper does), so the row mixes checkpoints; {what}")
+                         f"dataset's test set (as the paper does), so the row mixes checkpoints; {what}.")
         if r["modalities"] is None:
-            notes.append(f"{r['model']}: modalities not recorded (pass `--modalities A,V,T` to `unibench run`)")
-    out.append("")
-    out += [f"- {n}." for n in notes]
-    out.append("")
+            notes.append(f"{r['model']}: modalities not recorded (pass `--modalities A,V,T` to `unibench run`).")
+    return rows, notes
+
+
+def f1_rows(s: dict, datasets: list[str]) -> tuple[list[str], list[dict], list[str]]:
+    """(basic sets, rows, footnotes) of the non-official macro F1 table of a setting of runs; no rows when none."""
+    from unibench.leaderboard.collect import basic_sets
+
+    basic = basic_sets(datasets)
+    rows, notes = [], []
+    for r in s["rows"] if s["kind"] == "runs" and basic else []:
+        m = r.get("mean_f1")
+        if not m:
+            continue
+        rows.append(_row(r["model"], "", None, r["modalities"],
+                         [(r["cells"].get(d, {}).get("f1"), False) for d in basic], m["value"]))
+        if m["value"] is None:
+            notes.append(f"{r['model']}: {m['n_cells']} of {m['of']} basic sets scored, so no Mean F1; mean of "
+                         f"the {m['n_cells']} available {_f(m['available'])}.")
+    return basic, rows, notes
+
+
+def _md_row(r: dict, with_modalities: bool = True) -> str:
+    name = f"[{r['model']}](#{r['link']})" if r["link"] else r["model"]
+    cells = ["—" if v is None else _f(v) + (BEST_OF if best else "") for v, best in r["cells"]]
+    mods = [_mod(r["modalities"], k) for k in "AVT"] if with_modalities else []
+    mean = _f(r["mean"]) + (MEAN_FLAG if r["mean_flag"] else "")
+    return "| " + " | ".join([name + (f" {r['mark']}" if r["mark"] else ""), *mods, *cells, mean]) + " |"
+
+
+def _published(s: dict, datasets: list[str]) -> list[str]:
+    out = [source_line(s), "",
+           f"Protocol `{s['protocol']}`, lexicon `{s['lexicon']}`, extractor `{s['extractor']}`, checkpoint "
+           f"policy: {s['checkpoint_policy']}. Figures as printed; stored in `{s['source']}`"
+           + (" (shipped with unibench)." if s.get("shipped") else "."), ""]
+    rows, runs, notes = published_rows(s, datasets)
+    out += _header(datasets) + [_md_row(r) for r in rows + runs] + [""]
+    return out + [n if n[:1] in (MEAN_FLAG, RERUN_MARK, RUN_MARK) else f"- {n}" for n in notes] + [""]
+
+
+def _run_table(s: dict, datasets: list[str]) -> list[str]:
+    ci_id = "ci-" + anchor(s["id"])
+    out = [f"Protocol `{s['protocol']}`, lexicon `{s['lexicon']}`, extractor `{s['extractor']}`. "
+           f"Each row links to its 95% confidence intervals in [the detail table](#{ci_id}).", ""]
+    rows, notes = run_rows(s, datasets)
+    out += _header(datasets) + [_md_row(r) for r in rows] + [""] + [f"- {n}" for n in notes] + [""]
+    basic, f1, f1_notes = f1_rows(s, datasets)
+    if f1:
+        out += [f"Macro F1 (non-official) of the basic-emotion sets, same runs. {NON_OFFICIAL_F1}.", "",
+                "| Model | " + " | ".join(f"{HEADERS.get(d, d)} F1" for d in basic) + " | Mean F1 |",
+                "|---|" + "|".join("---:" for _ in basic) + "|---:|"]
+        out += [_md_row(r, with_modalities=False) for r in f1] + [""] + [f"- {n}" for n in f1_notes]
+        out += [""] if f1_notes else []
     return out
 
 
@@ -129,7 +212,7 @@ def _reproductions(doc: dict, datasets: list[str]) -> list[str]:
     return out
 
 
-def render(doc: dict, png_name: str | None = "leaderboard.png") -> str:
+def render(doc: dict, pictures: bool = True) -> str:
     datasets = doc["datasets"]
     out = ["<!-- Generated by `unibench leaderboard` from the stored results; do not edit by hand. -->", "",
            "# MER-UniBench leaderboard", "",
@@ -137,8 +220,6 @@ def render(doc: dict, png_name: str | None = "leaderboard.png") -> str:
            "SIMS v2), emotion-wheel F (OV-MERD+). Mean = unweighted mean of the nine datasets, given only when "
            "all nine are scored. A / V / T = audio / video / text used. Rows are comparable only within one "
            "table: each table is one setting (protocol, lexicon, extractor).", ""]
-    if png_name:
-        out += [f"![Scores per dataset]({png_name})", ""]
     out += ["Settings:", ""]
     out += [f"- [{s['title']}](#{anchor(s['id'])})" for s in doc["settings"]]
     out += [f"- [Reproduction: {r['model']} vs. published {r['published_row']}](#repro-{anchor(r['model'])})"
@@ -148,6 +229,8 @@ def render(doc: dict, png_name: str | None = "leaderboard.png") -> str:
         out += [f"<a id=\"{anchor(s['id'])}\"></a>", "", f"## {s['title']}", ""]
         # settings of other suites (demo) carry their own columns and are never MER-UniBench cells
         out += _published(s, datasets) if s["kind"] == "published" else _run_table(s, s.get("datasets", datasets))
+        if pictures and has_scores(s):
+            out += [f"![Scores per dataset: {s['title']}]({png_name(s)})", ""]
     for s in doc["settings"]:
         if s["kind"] == "runs":
             out += _ci_table(s, s.get("datasets", datasets))

@@ -83,8 +83,11 @@ def score(track_id: str, submission_path: str | Path, gold_path: str | Path, *, 
 
 
 def default_name(submission: Path) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._+-]+", "-", submission.stem).strip("-.") or "submission"
-    return stem
+    """From the submission file (unibench.naming): a generic stem such as an OV-MER baseline's
+    `output-reason-7b-subtitle-eng` gets its folder's name in front, so baselines do not share one name."""
+    from unibench.naming import from_path
+
+    return from_path(submission, "submission")
 
 
 def result_path(results_dir: str | Path, name: str, track_id: str) -> Path:

@@ -1,4 +1,8 @@
-"""The run summary: one JSON document (--format json) or a readable table, from the scored outcomes."""
+"""The run summary: one JSON document (--format json) or a readable table, from the scored outcomes.
+
+The per-model report (`unibench report`: report.md and a self-contained report.html) lives in the submodules:
+records (the one accessor of per-sample records), build (result files -> report document), markdown, html.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def summary(run, suite, files=None) -> dict:
         "lexicon": dict(run.lexicon),
         "extractor": {"id": run.extractor.get("id"), "version": run.extractor.get("version")},
         "checkpoint_policy": policy,
-        "results": [{k: v for k, v in e.items() if k not in ("per_wheel_level2",)} for e in results],
+        "results": [{k: v for k, v in e.items() if k not in ("per_wheel_level2", "confusion")} for e in results],
         "mean": None,
         "mean_note": "",
         "skipped": [dict(s) for s in run.skipped],
@@ -60,6 +64,8 @@ def format_table(doc: dict) -> str:
         extra = " ".join(f"{w}={_fmt(v.get('score', v.get('f')))}" for w, v in e["per_wheel"].items())
         if e["metric"] == "waf":
             extra = f"ACC={_fmt(e['secondary']['acc'])} (dropped {e['secondary']['n_zero_gold_dropped']} zero-gold)"
+        if e["secondary"].get("macro_f1") is not None:
+            extra += f" | macro F1 (non-official) {_fmt(e['secondary']['macro_f1'])}"
         if "merbench_waf" in e["secondary"]:
             extra += f" MERBench ACC={_fmt(e['secondary']['merbench_acc'])} WAF={_fmt(e['secondary']['merbench_waf'])}"
         if e.get("predictions"):
