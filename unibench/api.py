@@ -70,6 +70,18 @@ class Run:
         return _score_frame((r.spec.to_dict(), r.lexicon, r.extractor, s.to_dict())
                             for r in self.results for s in r.selected)
 
+    def files(self, results_dir: str | Path = "results") -> dict[str, str]:
+        """dataset -> the result file `save(results_dir)` writes for it."""
+        from unibench.store import result_path
+
+        return {r.name: str(result_path(results_dir, self.name, r.name, r.corpus.partial)) for r in self.results}
+
+    def check_failures(self, limit: float) -> None:
+        """CheckFailed when more than `limit` (a fraction) of a dataset's samples failed at any checkpoint."""
+        check_failures([(r.name, s.checkpoint, s.n_failed, s.n_total,
+                         next(iter(s.extra.get("failure_examples", {})), ""))
+                        for r in self.results for s in r.checkpoints], limit)
+
     def save(self, results_dir: str | Path = "results") -> list[Path]:
         """Write results/<name>/<dataset>.json (+ .samples.jsonl): exactly what `unibench run` writes."""
         from unibench.store import result_document, result_path, write_result
@@ -80,6 +92,19 @@ class Run:
         for path, doc, r in docs:
             written += write_result(path, doc, list(r.rows) if r.rows is not None else None)
         return written
+
+
+def check_failures(rows: Iterable[tuple[str, str, int, int, str]], limit: float) -> None:
+    """Too many failed samples is a failed run, not a low score (successes are cached, so a re-run resumes).
+    `rows`: (dataset, checkpoint, n_failed, n_total, an example message)."""
+    from unibench.errors import CheckFailed
+
+    for ds, ck, n_failed, n_total, example in rows:
+        if n_total and n_failed / n_total > limit:
+            raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
+                              f"more than --max-failed {limit:g}; nothing written"
+                              + (f" (e.g. {example[:160]})" if example else "") +
+                              ". Finished calls are cached: fix the cause and re-run")
 
 
 def record_of(model: str, dataset: str, row: Mapping[str, Any]) -> SampleRecord:

@@ -114,6 +114,13 @@ def split_list(value: str | None, universe: list[str], what: str) -> list[str]:
     return items
 
 
+def extractor_options(args) -> dict:
+    """The --extractor-* options that were given, as unibench.api's `extractor_options`."""
+    from unibench.api import EXTRACTOR_OPTIONS
+
+    return {k: v for k in EXTRACTOR_OPTIONS if (v := getattr(args, f"extractor_{k}", None)) is not None}
+
+
 def print_json(doc) -> None:
     import json
 

@@ -31,7 +31,6 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from unibench import api
-    from unibench.commands.run import save_run
     from unibench.datasets import suite_names
     from unibench.report import format_table
 
@@ -45,7 +44,8 @@ def run(args) -> int:
     docs, tables, lexicon = [], [], {}
     for model in MODELS:
         run = api.evaluate(model, names, lexicon="native", bootstrap=args.bootstrap, command=command)
-        s = run.summary(names, save_run(run, args.results_dir))
+        run.save(args.results_dir)
+        s = run.summary(names, run.files(args.results_dir))
         s["mean_note"] = s["mean_note"].replace("MER-UniBench", "demo")  # the demo suite is not MER-UniBench
         docs.append(s)
         tables.append(format_table(s))

@@ -32,7 +32,8 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     from unibench import api
-    from unibench.commands.run import extractor_options, print_run, save_run
+    from unibench.cli import extractor_options
+    from unibench.report import print_run
     from unibench.errors import UserError
 
     if args.lexicon is None and args.extractor is None:
@@ -44,5 +45,6 @@ def run(args) -> int:
     result = api.rescore(args.stored, lexicon=args.lexicon, extractor=args.extractor, name=name,
                          data_root=args.data_root, extractor_options=extractor_options(args), datasets=args.dataset,
                          command="unibench " + shlex.join(sys.argv[1:]))
-    print_run(result, save_run(result, args.results_dir), args)
+    result.save(args.results_dir)
+    print_run(result, result.files(args.results_dir), args.format)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 
-from unibench.cli import add_data_root, add_format, add_results_dir, print_json, split_list
+from unibench.cli import add_data_root, add_format, add_results_dir, extractor_options
 
 
 def add_arguments(p) -> None:
@@ -75,13 +75,6 @@ def model_options(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def extractor_options(args) -> dict:
-    """The --extractor-* options that were given."""
-    from unibench.api import EXTRACTOR_OPTIONS
-
-    return {k: v for k in EXTRACTOR_OPTIONS if (v := getattr(args, f"extractor_{k}", None)) is not None}
-
-
 def evaluate_kwargs(args) -> dict:
     """`unibench run`'s options as keyword arguments of unibench.api.evaluate / prepare."""
     return dict(data_root=args.data_root, lexicon=args.lexicon, extractor=args.extractor,
@@ -96,54 +89,9 @@ def _progress(args) -> bool:
     return sys.stderr.isatty() and not (args.format == "json" and not sys.stdout.isatty())
 
 
-def check_failures(rows, limit: float) -> None:
-    """Too many failed samples is a failed run, not a low score. Successes are cached, so a re-run resumes.
-    `rows`: (dataset, checkpoint, n_failed, n_total, an example message)."""
-    from unibench.errors import CheckFailed
-
-    for ds, ck, n_failed, n_total, example in rows:
-        if n_total and n_failed / n_total > limit:
-            raise CheckFailed(f"{ds} / {ck}: {n_failed} of {n_total} samples failed (model call or extraction), "
-                              f"more than --max-failed {limit:g}; nothing written"
-                              + (f" (e.g. {example[:160]})" if example else "") +
-                              ". Finished calls are cached: fix the cause and re-run")
-
-
-def failure_rows(run) -> list[tuple]:
-    return [(r.name, s.checkpoint, s.n_failed, s.n_total, next(iter(s.extra.get("failure_examples", {})), ""))
-            for r in run.results for s in r.checkpoints]
-
-
-def print_run(run, files: dict, args) -> None:
-    """The run table (or --format json document), then skipped corpora and failure warnings on stderr."""
-    from unibench.report import format_table
-
-    doc = run.summary(files=files)
-    doc.update(run.stats)
-    if args.format == "json":
-        print_json(doc)
-    else:
-        print(format_table(doc), flush=True)
-    for s in run.skipped:
-        print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
-    for e in doc["results"]:
-        if e.get("n_failed"):
-            print(f"warning: {e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
-                  f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty",
-                  file=sys.stderr)
-
-
-def save_run(run, results_dir) -> dict:
-    """Write every result; dataset -> its result file."""
-    files = {}
-    for path in run.save(results_dir):
-        if path.suffix == ".json":
-            files[path.name.split(".")[0]] = str(path)
-    return files
-
-
 def run(args) -> int:
     from unibench import api
+    from unibench.report import print_run
 
     command = "unibench " + shlex.join(sys.argv[1:])
     kwargs = evaluate_kwargs(args)
@@ -152,6 +100,7 @@ def run(args) -> int:
 
         return run_shards(api.prepare(args.model, args.dataset, **kwargs), args, command)
     result = api.evaluate(args.model, args.dataset, command=command, **kwargs)
-    check_failures(failure_rows(result), args.max_failed)
-    print_run(result, save_run(result, args.results_dir), args)
+    result.check_failures(args.max_failed)  # too many failed samples: exit 1, nothing written
+    result.save(args.results_dir)
+    print_run(result, result.files(args.results_dir), args.format)
     return 0

@@ -9,7 +9,7 @@ import sys
 def run_shards(p, args, command: str) -> int:
     """Collect slice i of N of every corpus of a prepared run; all validated before anything is written."""
     from unibench.cli import print_json
-    from unibench.commands.run import check_failures
+    from unibench.api import check_failures
     from unibench.datasets import load_corpus
     from unibench.errors import UserError
     from unibench.paths import write_atomic

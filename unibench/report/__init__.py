@@ -44,6 +44,27 @@ def summary(run, suite, files=None) -> dict:
     return doc
 
 
+def print_run(run, files: dict, fmt: str = "table") -> None:
+    """A run's table (or, with fmt 'json', its document) on stdout; skipped corpora and failures on stderr."""
+    import sys
+
+    doc = run.summary(files=files)
+    doc.update(run.stats)
+    if fmt == "json":
+        from unibench.cli import print_json
+
+        print_json(doc)
+    else:
+        print(format_table(doc), flush=True)
+    for s in run.skipped:
+        print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
+    for e in doc["results"]:
+        if e.get("n_failed"):
+            print(f"warning: {e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
+                  f"({e['n_failed_outputs']} model calls, {e['n_failed_extractions']} extractions); scored as empty",
+                  file=sys.stderr)
+
+
 def render_table(head, rows, trailing: bool = False) -> str:
     """The one plain-text table printer: columns padded to their widest cell. With `trailing`, the last column
     is free text (not padded, so one long cell does not widen the table)."""
