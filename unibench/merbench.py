@@ -18,8 +18,9 @@ from unibench.metrics.sentiment import binary_sentiment, polarity
 def merbench_secondary(card, samples, responses: dict | None) -> dict:
     if not responses or card.task not in ("discrete", "sentiment"):
         return {}
-    rs = [responses.get(s.id) for s in samples]
-    if not rs or any(r is None or r.error is not None or not r.structured for r in rs):
+    got = [responses.get(s.id) for s in samples]
+    rs = [r for r in got if r is not None and r.error is None and r.structured]
+    if not rs or len(rs) != len(got):
         return {}
     if card.task == "discrete":
         pred = [class_label(r) for r in rs]
@@ -29,10 +30,10 @@ def merbench_secondary(card, samples, responses: dict | None) -> dict:
         labels = list(card.label_space) or None  # explicit label set; same value as sklearn's sorted union
         return {"merbench_acc": 100.0 * accuracy(gold, pred),
                 "merbench_waf": 100.0 * weighted_f1(gold, pred, labels=labels), "merbench_n": len(gold)}
-    words = [sentiment_word(r) for r in rs]
-    if any(w is None for w in words):
+    words = [w for r in rs if (w := sentiment_word(r)) is not None]
+    if len(words) != len(rs):
         return {}
     m = binary_sentiment([s.gold for s in samples], [polarity(w) for w in words])
-    if m.waf is None:
+    if m.waf is None or m.acc is None:
         return {}
     return {"merbench_acc": 100.0 * m.acc, "merbench_waf": 100.0 * m.waf, "merbench_n": m.n}

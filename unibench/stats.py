@@ -305,7 +305,7 @@ def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.rando
         if vectorised:
             counts = resampler.counts(draws)
             for j, s in enumerate(stats):
-                out[j, b: b + rows] = s.from_counts(counts)  # type: ignore[union-attr]
+                out[j, b: b + rows] = s.from_counts(counts)  # type: ignore[union-attr,attr-defined]
         else:
             for r in range(rows):
                 idx = resampler.indices(draws[r])

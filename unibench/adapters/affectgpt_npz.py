@@ -86,6 +86,7 @@ class AffectGPTNpz(ModelAdapter):
         return [Checkpoint(name=p.stem, path=p, files=(p,)) for p in files]
 
     def outputs(self, checkpoint: Checkpoint, samples=None) -> dict[str, Response]:
+        assert checkpoint.path is not None  # checkpoints() gives every checkpoint its file
         data = load_npz(checkpoint.path, keys=("name2reason",))
         got = data.get("name2reason")
         if not isinstance(got, dict):

@@ -115,14 +115,14 @@ def load_card(path: Path, overrides: dict[str, str] | None = None) -> ModelCard:
     for key in ("base_url", "model"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise UserError(f"{path}: '{key}' is required (a string)")
-    mods = raw.get("modalities", ["subtitle"])
+    mods: Any = raw.get("modalities", ["subtitle"])
     if not isinstance(mods, list) or not mods or set(mods) - set(MODALITIES):
         raise UserError(f"{path}: modalities must be a non-empty list of {', '.join(MODALITIES)}")
     raw["modalities"] = tuple(mods)
     for key, allowed in (("decoding", _DECODING), ("media", _MEDIA), ("endpoint", _ENDPOINT)):
-        value = raw.get(key) or {}
-        if not isinstance(value, dict) or set(value) - allowed:
+        section: Any = raw.get(key) or {}
+        if not isinstance(section, dict) or set(section) - allowed:
             raise UserError(f"{path}: '{key}' takes {', '.join(sorted(allowed))}")
-        raw[key] = value
+        raw[key] = section
     raw["decoding"] = {"temperature": 0.0, "max_tokens": 512, **raw["decoding"]}
     return ModelCard(**raw, path=str(path))

@@ -56,7 +56,7 @@ def _records(path: Path, doc: dict) -> tuple[dict, list[dict]]:
 
     entry = best_entry(doc)
     recs = sample_records(path, doc, entry["checkpoint"]) if entry else None
-    if not recs:
+    if not recs or entry is None:
         raise UserError(f"{path}: no per-sample records for checkpoint "
                         f"{entry['checkpoint'] if entry else '?'}; compare needs results written without "
                         "--no-records (re-run `unibench run` and keep those results out of git)")

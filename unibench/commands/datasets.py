@@ -28,10 +28,10 @@ def run(args) -> int:
     if args.format == "json":
         print_json({"data_root": str(root) if root else None, "datasets": rows})
         return 0
-    w = max(len(r["name"]) for r in rows)
+    w = max(len(str(r["name"])) for r in rows)
     print(f"data root: {root or '(none: pass --data-root DIR or set UNIBENCH_DATA_ROOT)'}")
     for r in rows:
         mark = "found  " if r["found"] else "missing"
-        print(f"  {r['name'].ljust(w)}  v{r['version']}  {r['task']:<10} {r['metric']:<5} n={r['n_test']:<5} "
+        print(f"  {str(r['name']).ljust(w)}  v{r['version']}  {r['task']:<10} {r['metric']:<5} n={r['n_test']:<5} "
               f"{mark}  {r['title']} [{r['suite']}]" + ("" if r["found"] or root is None else f"  ({r['where']})"))
     return 0

@@ -50,7 +50,7 @@ def run(args) -> int:
         docs.append(s)
         tables.append(format_table(s))
         lexicon = s["lexicon"]
-    written = []
+    written: list = []
     if not args.no_leaderboard:
         from unibench.leaderboard import write
 

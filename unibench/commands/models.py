@@ -31,15 +31,16 @@ def adapter_kinds() -> list[dict]:
     from unibench.adapters.base import ADAPTERS
 
     names = ADAPTERS.names()  # scans the entry points
-    eps = {ep.name.lower(): ep for ep in entry_points(group=ADAPTERS.entry_point_group)}
+    eps = {ep.name.lower(): ep for ep in entry_points(group=ADAPTERS.entry_point_group or "")}
     rows = []
     for name in names:
         ep, raw = eps.get(name.lower()), ADAPTERS._entries[name]
         target = raw if isinstance(raw, str) else f"{raw.__module__}:{raw.__qualname__}"
         plugin = ep is not None and ep.value == target
         row = {"kind": name, "source": "entry point" if plugin else "built-in", "target": target}
-        if plugin and getattr(ep, "dist", None) is not None:
-            row["distribution"] = ep.dist.name
+        dist = getattr(ep, "dist", None)
+        if plugin and dist is not None:
+            row["distribution"] = dist.name
         try:
             row["description"] = _doc_line(ADAPTERS.get(name))
         except Exception as err:  # a broken plug-in is listed, not fatal
@@ -87,7 +88,7 @@ def run(args) -> int:
         where = k["source"] + (f" ({k['distribution']})" if "distribution" in k else "")
         print(f"  {k['kind'].ljust(w)}  {where:<12} {('error: ' + k['error']) if 'error' in k else k['description']}")
     print("  also: --model path/to/file.py:ClassName[:ARG] (a ModelAdapter subclass in a file)")
-    print("model cards (--model NAME; searched in " + ", ".join(doc["cards_search_path"]) + "):")
+    print("model cards (--model NAME; searched in " + ", ".join(map(str, doc["cards_search_path"])) + "):")
     for c in cards:
         print(f"  {c['name']}  {c.get('description') or c.get('error', '')}")
     if not cards:

@@ -37,7 +37,7 @@ def _save_dict_npz(path: Path, key: str, value: dict) -> None:
     arr = np.empty((), dtype=object)
     arr[()] = value
     with open(path, "wb") as fh:  # a file object: savez would otherwise append .npz to the name
-        np.savez_compressed(fh, **{key: arr})
+        np.savez_compressed(fh, **{key: arr})  # type: ignore[arg-type]
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -59,8 +59,8 @@ def materialise(target: Path) -> None:
                    {x["id"]: {"emo": x["emo"], "val": 0.0} for x in sets["basic"]})
     _save_dict_npz(sent / "label.npz", "test_corpus",
                    {x["id"]: {"emo": 0, "val": float(x["val"])} for x in sets["sentiment"]})
-    for folder, items in ((basic, sets["basic"]), (sent, sets["sentiment"])):
-        _write_csv(folder / "transcription-engchi-polish.csv", ["name", "chinese", "english"],
+    for where, items in ((basic, sets["basic"]), (sent, sets["sentiment"])):
+        _write_csv(where / "transcription-engchi-polish.csv", ["name", "chinese", "english"],
                    [[x["id"], "", x["subtitle"]] for x in items])
     _write_csv(ov / "ovlabel.csv", ["name", "openset"],
                [[x["id"], "[" + ", ".join(x["openset"]) + "]"] for x in sets["openvocab"]])

@@ -91,7 +91,7 @@ def _confusion_blocks(s: dict) -> list[dict]:
                         + [None, None])
         total = sum(map(sum, t["counts"]))
         rows.append(["total", *(str(sum(col)) for col in zip(*t["counts"])), str(total), ""])
-        heat.append(None)
+        heat.append(None)  # type: ignore[arg-type]
         out.append(_table(["gold \\ predicted", *t["columns"], "n", "recall %"], rows,
                           ["left"] + ["right"] * (len(t["columns"]) + 2), heat))
     return out
