@@ -30,6 +30,24 @@ DEFAULT_MODEL = "Qwen2.5-7B-Instruct"
 KEY_ENV = "OPENAI_API_KEY"  # the only place the key is read from
 
 
+def add_llm_arguments(parser) -> None:
+    """The `--extractor-*` options that configure `--extractor llm` (read by `LLMExtractor.from_args`)."""
+    g = parser.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
+    g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
+    g.add_argument("--extractor-model", default=None, metavar="NAME", help=f"default: {DEFAULT_MODEL}")
+    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T",
+                   help="default: upstream 0.7 (seeded per sample); 0 for greedy")
+    g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
+    g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
+    g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+
+
+def llm_options(args) -> dict:
+    """The `--extractor-*` values of parsed arguments, keyed as the track options (`extractor_base_url`, ...)."""
+    return {f"extractor_{k}": getattr(args, f"extractor_{k}", None)
+            for k in ("base_url", "model", "temperature", "concurrency", "timeout", "retries")}
+
+
 def sample_seed(checkpoint: str, sample_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{checkpoint}/{sample_id}".encode()).digest()[:4], "big") & 0x7FFFFFFF
 
