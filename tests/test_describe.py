@@ -148,7 +148,10 @@ def test_judge_requests_are_the_official_bytes(cli, tmp_path, lexicon_dir, texts
     messages, temperature=0)."""
     from official import captured_prompts, official
 
+    import inspect
+
     ns = official("emer_v1_evaluation_e0aec19")
+    assert inspect.signature(ns["get_completion"]).parameters["model"].default == "gpt-3.5-turbo-16k-0613"
     gold, sub = texts
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     for column in (None, "english"):

@@ -251,9 +251,17 @@ def test_docs_cover_every_track():
 
     from unibench.tracks.registry import track_ids
 
+    from unibench.tracks.registry import get_track
+
     text = (Path(__file__).resolve().parents[1] / "docs" / "tracks.md").read_text()
     for t in track_ids():
         assert f"`{t}`" in text, t
+    # the table row of each track says whether its format is the organisers' or unibench's, as `unibench tracks`
+    rows = {t: line for line in text.splitlines() for t in track_ids() if line.startswith("| ") and f"`{t}`" in
+            line.split("|")[1]}
+    for t, line in rows.items():
+        assert ("**unibench" in line or "unibench**" in line) == (get_track(t).format_by == "unibench"), t
+    assert "The file layouts and score (a) are unibench's" in text  # emer-description, described in prose
 
 
 def test_mer2024_ov_groupings_from_an_llm_endpoint(cli, tmp_path, monkeypatch):

@@ -15,7 +15,8 @@ def add_arguments(p) -> None:
                         "chi_reasons or chinese, as the official EMER v1 run judged Chinese; else --gold-column)")
     p.add_argument("--judge-base-url", default=None, metavar="URL",
                    help="OpenAI-compatible endpoint for the EMER judge (key from $OPENAI_API_KEY); calls are cached")
-    p.add_argument("--judge-model", default=None, metavar="MODEL", help="judge model name (upstream: gpt-3.5-turbo-16k-0613)")
+    p.add_argument("--judge-model", default=None, metavar="MODEL",
+                   help="judge model name (the official call's default: gpt-3.5-turbo-16k-0613)")
     p.add_argument("--embeddings", action="store_true",
                    help="add the all-MiniLM-L6-v2 cosine similarity and its correlation with the label EW F")
 

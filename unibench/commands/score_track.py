@@ -43,7 +43,8 @@ def add_arguments(p) -> None:
     p.add_argument("--grouping-base-url", default=None, metavar="URL",
                    help="mer2024-ov without stored groupings: ask this OpenAI-compatible endpoint (key: $OPENAI_API_KEY)")
     p.add_argument("--grouping-model", default=None, metavar="NAME",
-                   help="model for --grouping-base-url (default gpt-3.5-turbo-16k-0613, as upstream)")
+                   help="model for --grouping-base-url (default gpt-3.5-turbo-16k-0613, the official prompt "
+                        "function's default)")
     p.add_argument("--reversed", default=None, metavar="FILE",
                    help="mer2026-prefer: predictions made on the a1<->a2 swapped pairs (swap consistency)")
     p.add_argument("--labels", default=None, metavar="A,B,...",

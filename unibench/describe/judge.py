@@ -112,7 +112,8 @@ def emer_judge(gold: list[str], pred: list[str], endpoint: JudgeEndpoint) -> tup
     n = len(gold)
     clue_replies, g_emos, p_emos = replies[:n], replies[n:2 * n], replies[2 * n:]
     label_idx = [i for i in range(n) if g_emos[i] is not None and p_emos[i] is not None]
-    label_prompts = {i: render(LABEL_PROMPT, gt=g_emos[i], pred=p_emos[i]) for i in label_idx}  # raw, as upstream
+    label_prompts = {i: render(LABEL_PROMPT, gt=str(g_emos[i]), pred=str(p_emos[i]))  # raw, as upstream
+                     for i in label_idx}
     label_replies = dict(zip(label_idx, judge_complete([label_prompts[i] for i in label_idx], endpoint)))
     records = []
     for i in range(n):

@@ -84,7 +84,7 @@ def score_descriptions(track, submission: Path, gold: Path, opts: dict) -> Track
     f_each = per_sample_f(ew_records)
     values: dict = {"ew_f_l1": s["score"], "ew_p_l1": s["secondary"]["ew_p"], "ew_r_l1": s["secondary"]["ew_r"],
                     "ew_f_l2": s["secondary"].get("ew_f_l2"), "n_ew_scored": s["n"]}
-    records = [{"name": n, "gold_labels": gold_labels[n], "pred_labels": pred_labels[n], "ew_f": f}
+    records: list[dict] = [{"name": n, "gold_labels": gold_labels[n], "pred_labels": pred_labels[n], "ew_f": f}
                for n, f in zip(names, f_each)]
     notes = [f"labels from both texts with the '{extractor.id}' extractor: {extractor.description}",
              f"reference column: {gold_col}", *failure_note(gold_err, "references"),

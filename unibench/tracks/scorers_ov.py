@@ -122,6 +122,9 @@ def score_des(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
     return {**out, "lexicon": lex}
 
 
+DEFAULT_GROUPING_MODEL = "gpt-3.5-turbo-16k-0613"  # the official get_openset_synonym's default model
+
+
 def grouping_prompt(words: list[str]) -> str:
     """MER2024's `get_openset_synonym` prompt for one sample's word list (the list is written as Python prints
     it, as upstream's f-string does). tests/test_official_parity.py compares it with the official function."""
@@ -148,7 +151,7 @@ def request_groupings(words: dict[str, list[str]], opts: dict) -> dict[str, str]
     if not opts.get("grouping_base_url"):
         raise UserError("mer2024-ov needs synonym groupings: pass --groupings openset-synonym.zip (stored replies) "
                         "or --grouping-base-url URL [--grouping-model NAME] to ask an OpenAI-compatible LLM")
-    model = opts.get("grouping_model") or "gpt-3.5-turbo-16k-0613"
+    model = opts.get("grouping_model") or DEFAULT_GROUPING_MODEL
     names = list(words)
     requests = [ChatRequest(model=model, temperature=0.0, max_tokens=1000, messages=(
         {"role": "user", "content": grouping_prompt(words[n])},)) for n in names]
@@ -166,9 +169,8 @@ def score_mer2024_ov(track, submission: Path, gold: Path, opts: dict) -> TrackSc
     from unibench.metrics.synonym_groups import clean_grouping, load_grouping_zip, score_mer2024_ov as metric
     from unibench.textlists import string_to_list_mer2024
 
-    kw = dict(as_official=official(opts), missing_as_empty=("openset",))
-    g = read_openset_csv(gold, **kw)
-    pred_all = read_openset_csv(submission, **kw)
+    g = read_openset_csv(gold, as_official=official(opts), missing_as_empty=("openset",))
+    pred_all = read_openset_csv(submission, as_official=official(opts), missing_as_empty=("openset",))
     if opts.get("groupings"):
         replies = load_grouping_zip(opts["groupings"])
         stray = [n for n in replies if n not in g]

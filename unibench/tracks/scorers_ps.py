@@ -39,8 +39,11 @@ def _value(raw: str, where: str, integers: bool) -> float:
 
 def read_va(path: Path, opts: dict, integers: bool) -> dict[str, tuple[float, float]]:
     table = read_csv_table(path, DIMS, key=KEY, as_official=official(opts))
-    return {n: tuple(_value(r[d], f"{path}: line {table.line[n]}, sample {n}, {d}", integers) for d in DIMS)
-            for n, r in table.rows.items()}
+    def pair(n: str, r: dict) -> tuple[float, float]:
+        v, a = (_value(r[d], f"{path}: line {table.line[n]}, sample {n}, {d}", integers) for d in DIMS)
+        return v, a
+
+    return {n: pair(n, r) for n, r in table.rows.items()}
 
 
 def score_ps(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
