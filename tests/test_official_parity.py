@@ -578,3 +578,73 @@ def test_mer2025_des_llm_route_sends_official_prompt_a(tmp_path, wheels, monkeyp
                                                    [(n, t, qwen(replies[n])) for n, t in descriptions.items()]))
     assert [r["pred"] for r in doc["records"]] == [qwen(replies[n]) for n in descriptions]
     assert doc["values"] == score("mer2025-des", given, gold, lexicon=wheels["folder"])["values"]
+
+
+# --- the shipped fixtures, scored by both -----------------------------------------------------------------------------
+
+def test_shipped_label_files_and_pairs(tmp_path, reference):
+    """MER2023 test1 (majority class + mean valence), MELD test (a constant), CMU-MOSI test (all positive) and the
+    EmoPrefer pairs (the length baseline as the prediction), each through the official function."""
+    from statistics import fmean
+
+    from unibench.metrics.preference import length_baseline
+    from unibench.safe_npz import load_npz
+
+    data = load_npz(reference / "dataset/mer2023-dataset-process/label-6way.npz")
+    test1, mean_val = data["test1_corpus"], fmean(v["val"] for v in data["train_corpus"].values())
+    gold = write(tmp_path / "mer2023.csv", csv_text("name,discrete,valence",
+                                                    [(n, v["emo"], v["val"]) for n, v in test1.items()]))
+    sub = write(tmp_path / "mer2023-sub.csv",
+                csv_text("name,discrete,valence", [(n, "neutral", mean_val) for n in test1]))
+    off = call(official("o_mer2023")["report_results_on_test1_test2"], gold, sub)
+    assert parity(off, "mer2023-multi", sub, gold, [(lambda o: o[2], lambda d: d["score"] / 100)]) == "same"
+
+    ns = official("o_merbench")
+    meld = load_npz(reference / "dataset/meld-process/label.npz")["test_corpus"]
+    order = ["anger", "joy", "sadness", "neutral", "disgust", "fear", "surprise"]  # MELD's index order
+    names = list(meld)
+    gold = write(tmp_path / "meld.csv", csv_text("name,discrete", [(n, order[meld[n]["emo"]]) for n in names]))
+    sub = write(tmp_path / "meld-sub.csv", csv_text("name,discrete", [(n, "neutral") for n in names]))
+    off = call(ns["calculate_results_meld"], None, _one_hot(["neutral"] * len(names), order),
+               [meld[n]["emo"] for n in names])
+    assert parity(off, "merbench-discrete", sub, gold, [(lambda o: o[0]["emofscore"], lambda d: d["score"] / 100)],
+                  labels=order) == "same"
+
+    mosi = load_npz(reference / "dataset/cmumosi-process/label.npz")["test_corpus"]
+    gold = write(tmp_path / "mosi.csv", csv_text("name,valence", [(n, v["val"]) for n, v in mosi.items()]))
+    sub = write(tmp_path / "mosi-sub.csv", csv_text("name,valence", [(n, 1.0) for n in mosi]))
+    off = call(ns["calculate_results_cmudata"], None, val_preds=np.ones(len(mosi)),
+               val_labels=np.array([v["val"] for v in mosi.values()]))
+    assert parity(off, "merbench-sentiment", sub, gold, [(lambda o: o[0]["emofscore"], lambda d: d["score"] / 100),
+                                                         (lambda o: o[0]["emoacc"], lambda d: d["values"]["acc"] / 100)]
+                  ) == "same"
+
+    import csv
+
+    pairs = reference / "emoprefer" / "preference_emoprefer.csv"
+    with open(pairs, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    base = length_baseline([r["a1"] for r in rows], [r["a2"] for r in rows])
+    sub = write(tmp_path / "prefer-sub.csv", csv_text("name,preference", zip([r["name"] for r in rows], base)))
+    prefer = official("o_prefer")["func_preference_metric"]
+    gt = [r["preference"] for r in rows]
+    for metric, key in (("twoclass", "two_class"), ("threeclass", "three_class")):
+        off = call(prefer, gt_labels=gt, pred_labels=base, metric=metric)
+        assert parity(off, "mer2026-prefer", sub, pairs, [
+            (lambda o: o[0], lambda d, k=key: d["values"][k]["waf"] / 100),
+            (lambda o: o[1], lambda d, k=key: d["values"][k]["acc"] / 100)]) == "same"
+
+
+def test_mer2026_fg_on_the_shipped_fixture(tmp_path, reference):
+    import csv
+
+    ns = official("o_fg2026")  # its default wheel_mapping.npz is ../shared/reference/MER2026/emotion_wheel's
+    store = reference / "ov-mer" / "ov_store"
+    with open(store / "predict-openset.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    sub = _npz(tmp_path / "sub-openset.npz", [r["name"] for r in rows], [r["openset"] for r in rows])
+    off = call(ns["evaluate"], store / "check-openset.csv", sub)
+    lex = reference / "MER2026/emotion_wheel/wheel_mapping.npz"
+    for submission in (sub, store / "predict-openset.csv"):  # the npz, and the same lists as unibench's CSV
+        assert parity(off, "mer2026-fg", submission, store / "check-openset.csv",
+                      [(lambda o: o, lambda d: d["score"] / 100)], lexicon=lex) == "same"
