@@ -33,10 +33,12 @@ def test_cases(lex):
 def test_suite_by_hand(lex):
     gold = {"a": "['happy', 'lonely']", "b": "['zzz']"}
     pred = {"a": "['cheerful']", "b": "['happy']"}
-    s = ovmer_suite(gold, pred, lex)["metrics"]
+    out = ovmer_suite(gold, pred, lex)
+    s = out["metrics"]
     # sample b: gold maps to nothing under every metric -> not scored
-    # M1: G={happy, lonely}, P={cheerful} -> P=R=0
-    assert (s["M1"]["f"], s["M1"]["n"]) == (0.0, 1)
+    # M1: G={happy, lonely}, P={cheerful} -> P=R=0: F = 0/0, NaN in the official code -> None, and M-avg undefined
+    assert (s["M1"]["f"], s["M1"]["p"], s["M1"]["n"]) == (None, 0.0, 1)
+    assert out["m_avg"] is None and out["undefined"].startswith("M1: precision + recall = 0")
     # M2: G={happy, lonely}, P={happy} -> precision 1, recall 1/2, F = 2/3
     assert (s["M2"]["p"], s["M2"]["r"]) == (100.0, 50.0) and s["M2"]["f"] == pytest.approx(200 / 3)
     # M3 level 1: lonely -> sad, happy -> happy: G={happy, sad}, P={happy}: same as M2

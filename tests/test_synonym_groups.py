@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from unibench.errors import UserError
-from unibench.metrics.synonym_groups import (load_grouping_zip, parse_grouping, sample_precision_recall,
-                                             score_mer2024_ov, synonym_map)
+from unibench.metrics.synonym_groups import (clean_grouping, load_grouping_zip, parse_grouping,
+                                             sample_precision_recall, score_mer2024_ov, synonym_map)
 from unibench.textlists import string_to_list, string_to_list_mer2024
 
 
@@ -35,19 +35,25 @@ def test_string_to_list_mer2024_differs_from_2025():
 
 # --- grouping replies ----------------------------------------------------------------------------------------------
 
-def test_parse_grouping_accepts_lists_of_strings():
-    assert parse_grouping("[['joyful', 'happy'], ['sad']]") == [["joyful", "happy"], ["sad"]]
-    assert parse_grouping(' [ ["don\'t"] , [] ] ') == [["don't"], []]
-    assert parse_grouping("[]") == []
-
-
-@pytest.mark.parametrize("bad", [
-    "[1]", "[[1]]", "['a']", "[[['a']]]", "[['a']", "[['a']]]", "[[a]]", "", "  ", "[[,]]", "[] []",
-    "__import__('os').system('true')", "[['a' 'b']]", "[[b'a']]", "[[f'a']]", "{'a': 1}", "[['a']] # c",
+@pytest.mark.parametrize("reply, groups", [
+    ("[['joyful', 'happy'], ['sad']]", [["joyful", "happy"], ["sad"]]),
+    ("[[happy, joyful], ['sad']]", [["happy, joyful"], ["sad"]]),            # unquoted: one word, as upstream
+    (' [ ["don\'t"] , [] ] ', [["don", "t"]]),                                 # quote split: the apostrophe too
+    ("[['a ', ' b']]", [["a ", " b"]]),                                       # tokens are not stripped
+    ("[]", []), ("", []),
+    ("Sure: [['a']].", [["Sure: "], ["a"], ["."]]),                          # prose around it becomes groups
 ])
-def test_parse_grouping_rejects_anything_else(bad):
-    with pytest.raises(ValueError):
-        parse_grouping(bad)
+def test_parse_grouping_splits_as_listlist_to_list(reply, groups):
+    assert parse_grouping(reply) == groups
+
+
+@pytest.mark.parametrize("reply, clean", [
+    ("[['joyful', 'happy'], ['sad']]", True), ("[]", True), ('[["a"], []]', True),
+    ("[[a]]", False), ("[['a' 'b']]", False), ("['a']", False), ("Output: [['a']]", False), ("[['a']].", False),
+    ("[[['a']]]", False), ("__import__('os')", False),
+])
+def test_clean_grouping_is_the_strict_shape(reply, clean):
+    assert clean_grouping(reply) is clean
 
 
 def test_parse_grouping_rejects_non_string():
@@ -84,8 +90,9 @@ def test_score_hand_worked():
 def test_score_errors_name_the_sample():
     with pytest.raises(ValueError, match="s9"):
         score_mer2024_ov({}, {}, {"s9": "[['a']]"})
-    with pytest.raises(ValueError, match="s1.*not a list"):
-        score_mer2024_ov({"s1": "['a']"}, {"s1": "['a']"}, {"s1": "sure! [['a']]"})
+    with pytest.raises(ValueError, match="s1.*no '\\['"):
+        score_mer2024_ov({"s1": "['a']"}, {"s1": "a"}, {"s1": "[['a']]"})
+    assert score_mer2024_ov({}, {}, {}).score is None  # nothing scored: upstream's mean of an empty list
 
 
 # --- the zip loader ------------------------------------------------------------------------------------------------

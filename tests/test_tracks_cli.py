@@ -60,14 +60,20 @@ CASES = {
     "mer2023-semi": (GOLD6, SUB6, [], [("name,discrete\ns1,joy\n", "'joy'")]),
     "mer2024-semi": (GOLD6, SUB6, [], [("name,discrete\ns1,happy\n", "4 of 5")]),
     "mer2024-noise": (GOLD6, SUB6, [], [("name,discrete\ns1,happy\ns1,sad\n", "twice")]),
-    "mer2025-semi": (GOLD6, SUB6, [], [("", "empty file")]),
+    "mer2025-semi": (GOLD6, SUB6 + "".join(f"c{i:05d},neutral\n" for i in range(20000 - 6)), [],
+                     [("", "empty file"), (SUB6, "exactly 20,000")]),
     "mer2026-cross": (GOLD6, SUB6, [], [("name,openset\ns1,x\n", "discrete")]),
-    "mer2025-fg": (OPEN_GOLD, OPEN_SUB, ["--lexicon", "LEX:affectgpt"], [("name,discrete\ns1,happy\n", "openset")]),
+    "mer2025-fg": (OPEN_GOLD, "NPZ20000", ["--lexicon", "LEX:affectgpt"], [(OPEN_SUB, "*-openset.npz")]),
     "mer2026-fg": (OPEN_GOLD, OPEN_SUB, ["--lexicon", "LEX:mer2026"], [("name,openset\ns1,\"['happy']\"\n", "2 of 3")]),
-    "ovmer-suite": (OPEN_GOLD, OPEN_SUB, ["--lexicon", "LEX:affectgpt"], [("name,openset\n", "3 of 3")]),
+    "ovmer-suite": (OPEN_GOLD, OPEN_SUB.replace("cheerful", "happyness"), ["--lexicon", "LEX:affectgpt"], [("name,openset\n", "3 of 3")]),
     "mer2025-des": (OPEN_GOLD, "name,description\ns1,She is cheerful but lonely.\ns2,He looks furious.\n"
-                               "s3,\"Anxious, not glad.\"\n", ["--lexicon", "LEX:affectgpt", "--extractor", "keyword"],
+                               "s3,\"Anxious, not glad.\"\n", ["--lexicon", "LEX:affectgpt", "--extractor", "lexicon"],
                     [("name,text\ns1,x\n", "description")]),
+    "mer2026-ps": ("sample_id,valence,arousal\nt1,128,100\nt2,200.5,30\nt3,1,255\n",
+                   "sample_id,valence,arousal\nt1,130,90\nt2,180,40\nt3,1,255\nt4,5,5\n", [],
+                   [("sample_id,valence,arousal\nt1,128.5,1\nt2,1,1\nt3,1,1\n", "not an integer from 1 to 255"),
+                    ("sample_id,valence,arousal\nt1,0,1\nt2,1,1\nt3,1,1\n", "'0'"),
+                    ("sample_id,valence\nt1,1\n", "arousal")]),
     "mer2026-prefer": ("name,a1,a2,preference\np1,long text here,short,a1\np2,aa,bbbbbb,a2\np3,x,y,same\n"
                        "p4,hello there,hi,a2\n", "name,preference\np1,a1\np2,a2\np3,a1\np4,same\n", [],
                        [("name,preference\np1,A1\np2,a2\np3,a1\np4,a1\n", "did you mean 'a1'"),
@@ -83,7 +89,14 @@ def _args(extra, lexicons):
 @pytest.mark.parametrize("track", sorted(CASES))
 def test_sample_submission_scores_and_writes(cli, tmp_path, lexicons, track):
     gold_text, sub_text, extra, _ = CASES[track]
-    gold, sub = w(tmp_path / "gold.csv", gold_text), w(tmp_path / "sample.csv", sub_text)
+    gold = w(tmp_path / "gold.csv", gold_text)
+    if sub_text == "NPZ20000":  # MER2025-FG: the *-openset.npz of all 20,000 candidates
+        names = ["s1", "s2", "s3"] + [f"c{i:05d}" for i in range(19997)]
+        items = ["['cheerful', 'sadness']", "['mad']", "['anxious']"] + ["[]"] * 19997
+        sub = tmp_path / "sample.npz"
+        np.savez(sub, filenames=np.array(names), fileitems=np.array(items))
+    else:
+        sub = w(tmp_path / "sample.csv", sub_text)
     res = tmp_path / "results"
     code, out, err = cli("score-track", track, "--submission", sub, "--gold", gold, "--results-dir", res,
                          "--format", "json", *_args(extra, lexicons))
@@ -100,7 +113,7 @@ def test_sample_submission_scores_and_writes(cli, tmp_path, lexicons, track):
     if track in ("mer2023-semi", "mer2024-semi", "mer2024-noise", "mer2025-semi", "mer2026-cross"):
         assert doc["score"] == pytest.approx(100 * sk.f1_score(G6, P6, average="weighted"))
         assert doc["values"]["acc"] == pytest.approx(100 * sk.accuracy_score(G6, P6))
-        assert doc["n_extra_ignored"] == 1
+        assert doc["n_extra_ignored"] == (19995 if track == "mer2025-semi" else 1)
 
 
 @pytest.mark.parametrize("track, i", [(t, i) for t in sorted(CASES) for i in range(len(CASES[t][3]))])
@@ -193,7 +206,7 @@ def test_mer2024_ov_without_groupings_asks_for_an_endpoint(cli, tmp_path):
     assert code == 2 and "--groupings" in err and "--grouping-base-url" in err
 
 
-@pytest.mark.parametrize("track", ["mer2025-pr", "mer2026-ps"])
+@pytest.mark.parametrize("track", ["mer2025-pr"])
 def test_not_scorable_tracks(cli, tmp_path, track):
     f = w(tmp_path / "x.csv", "name,x\na,1\n")
     code, _, err = cli("score-track", track, "--submission", f, "--gold", f, "--results-dir", tmp_path / "r")
@@ -220,10 +233,17 @@ def test_tracks_listing(cli):
     assert expected <= set(tracks)
     for t in tracks.values():
         assert t["metric"] and t["citation"] and t["status"] in ("scorable", "not-scorable")
-    assert {t for t, v in tracks.items() if v["status"] == "not-scorable"} == {"mer2025-pr", "mer2026-ps"}
-    assert all(tracks[t]["reason"] for t in ("mer2025-pr", "mer2026-ps"))
+    assert {t for t, v in tracks.items() if v["status"] == "not-scorable"} == {"mer2025-pr"}
+    assert tracks["mer2025-pr"]["reason"]
+    # every format unibench defined itself is marked, with the reason; the organisers' formats are not
+    ours = {"merbench-discrete", "merbench-sentiment", "mer2024-semi", "mer2024-noise", "mer2025-des", "mer2026-fg",
+            "mer2026-prefer", "mer2026-ps", "ovmer-suite", "emer-description"}
+    assert {t for t, v in tracks.items() if v["format_by"] == "unibench"} == ours
+    assert all(tracks[t]["format_note"] for t in ours)
+    assert tracks["mer2026-ps"]["direction"] == "lower"
     code, out, _ = cli("tracks")
     assert code == 0 and "NOT SCORABLE" in out and "mer2026-prefer" in out
+    assert out.count("[format defined by unibench:") == len(ours)
 
 
 def test_docs_cover_every_track():
@@ -231,9 +251,17 @@ def test_docs_cover_every_track():
 
     from unibench.tracks.registry import track_ids
 
+    from unibench.tracks.registry import get_track
+
     text = (Path(__file__).resolve().parents[1] / "docs" / "tracks.md").read_text()
     for t in track_ids():
         assert f"`{t}`" in text, t
+    # the table row of each track says whether its format is the organisers' or unibench's, as `unibench tracks`
+    rows = {t: line for line in text.splitlines() for t in track_ids() if line.startswith("| ") and f"`{t}`" in
+            line.split("|")[1]}
+    for t, line in rows.items():
+        assert ("**unibench" in line or "unibench**" in line) == (get_track(t).format_by == "unibench"), t
+    assert "The file layouts and score (a) are unibench's" in text  # emer-description, described in prose
 
 
 def test_mer2024_ov_groupings_from_an_llm_endpoint(cli, tmp_path, monkeypatch):
@@ -272,3 +300,41 @@ def test_mer2024_ov_groupings_from_an_llm_endpoint(cli, tmp_path, monkeypatch):
     stored = "".join(p.read_text() for p in (tmp_path / "res").rglob("*.json"))
     assert stored and "sk-test-secret" not in stored
 
+
+
+def test_mer2026_ps_mae_hand_worked(cli, tmp_path):
+    gold_text, sub_text, _, _ = CASES["mer2026-ps"]
+    gold, sub = w(tmp_path / "targets.csv", gold_text), w(tmp_path / "pred.csv", sub_text)
+    code, out, err = cli("score-track", "mer2026-ps", "--submission", sub, "--gold", gold, "--results-dir",
+                         tmp_path / "r", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    v = doc["values"]
+    # valence errors 2, 20.5, 0; arousal 10, 10, 0 (t4 is not a target: ignored and counted)
+    assert (v["mae_valence"], v["mae_arousal"]) == pytest.approx((22.5 / 3, 20 / 3))
+    assert doc["score"] == v["mae"] == pytest.approx(42.5 / 6) == pytest.approx(
+        sk.mean_absolute_error([128, 200.5, 1, 100, 30, 255], [130, 180, 1, 90, 40, 255]))
+    assert v["centre_baseline_mae"] == pytest.approx((0 + 72.5 + 127 + 28 + 98 + 127) / 6)
+    assert doc["direction"] == "lower" and doc["n"] == 3 and doc["n_extra_ignored"] == 1
+    assert doc["track"]["format_by"] == "unibench"
+    code, out, _ = cli("score-track", "mer2026-ps", "--submission", sub, "--gold", gold, "--results-dir",
+                       tmp_path / "r")
+    assert code == 0 and "lower is better" in out.splitlines()[0]
+
+
+def test_undefined_score_is_reported_with_the_reason(cli, tmp_path, lexicons):
+    """MER2025's scorer has no zero-division guard: all predictions empty -> NaN, reported as undefined."""
+    gold = w(tmp_path / "g.csv", OPEN_GOLD)
+    sub = tmp_path / "empty-openset.npz"
+    names = ["s1", "s2", "s3"] + [f"c{i:05d}" for i in range(19997)]
+    np.savez(sub, filenames=np.array(names), fileitems=np.array(["[]"] * 20000))
+    code, out, err = cli("score-track", "mer2025-fg", "--submission", sub, "--gold", gold, "--lexicon",
+                         lexicons["affectgpt"], "--results-dir", tmp_path / "r")
+    assert code == 0, err
+    assert "score undefined (level 1, wheel1: precision + recall = 0" in out
+    stored = json.loads((tmp_path / "r" / "empty-openset" / "mer2025-fg.json").read_text())
+    assert stored["score"] is None and "0 by 0" in stored["undefined"]
+    # MER2026 guards it: F = 0
+    code, out, err = cli("score-track", "mer2026-fg", "--submission", sub, "--gold", gold, "--lexicon",
+                         lexicons["mer2026"], "--results-dir", tmp_path / "r", "--format", "json")
+    assert code == 0 and json.loads(out)["score"] == 0.0 and json.loads(out)["undefined"] is None

@@ -34,12 +34,32 @@ def test_mer2024_ov_gpt_synonym_metric(cli, store, expected, tmp_path):
         "provenance"]["checksums"]
 
 
+def _padded_npz(store, path, as_lists=False):
+    """predict-openset.csv as the Codalab upload: an npz of all 20,000 candidates (the rest predicted empty)."""
+    import csv
+
+    import numpy as np
+
+    with open(store["sub"], newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    pad = 20000 - len(rows)
+    items = np.empty(20000, dtype=object)
+    for i, r in enumerate(rows):
+        items[i] = [w.strip(" '") for w in r["openset"].strip("[]").split(",") if w.strip(" '")] if as_lists \
+            else r["openset"]
+    for i in range(len(rows), 20000):
+        items[i] = [] if as_lists else "[]"
+    np.savez(path, filenames=np.array([r["name"] for r in rows] + [f"c{i:05d}" for i in range(pad)]), fileitems=items)
+    return path
+
+
 def test_mer2025_fg_and_mer2026_fg(cli, store, reference, expected, tmp_path):
     exp = expected["ov_store_mer2024_example"]
-    d25 = _run(cli, "score-track", "mer2025-fg", "--submission", store["sub"], "--gold", store["gold"],
+    npz = _padded_npz(store, tmp_path / "predict-openset.npz")
+    d25 = _run(cli, "score-track", "mer2025-fg", "--submission", npz, "--gold", store["gold"],
                "--lexicon", reference / "AffectGPT/emotion_wheel", "--results-dir", tmp_path)
     assert d25["score"] == pytest.approx(exp["mer2025_track2_style_mean_L1F_L2F"], abs=OFF)
-    assert round(d25["score"], 2) == 48.91
+    assert round(d25["score"], 2) == 48.91 and d25["n_extra_ignored"] == 20000 - 332
     assert d25["values"]["ew_f_l1"] == pytest.approx(exp["ew_level1_lexicon2025"]["mean_F"], abs=OFF)
     assert d25["values"]["ew_f_l2"] == pytest.approx(exp["ew_level2_lexicon2025"]["mean_F"], abs=OFF)
     d26 = _run(cli, "score-track", "mer2026-fg", "--submission", store["sub"], "--gold", store["gold"],
@@ -52,20 +72,17 @@ def test_mer2025_fg_and_mer2026_fg(cli, store, reference, expected, tmp_path):
     assert d26["values"]["ew_f_l2"] == pytest.approx(exp["ew_level2_lexicon2026_mean_F"], abs=OFF)
 
 
-def test_mer2025_fg_accepts_the_openset_npz(store, reference, tmp_path):
-    import csv
-
-    import numpy as np
-
+def test_mer2025_fg_takes_the_openset_npz_only(store, reference, tmp_path):
+    from unibench.errors import UserError
     from unibench.tracks import score
 
-    with open(store["sub"], newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    npz = tmp_path / "sub-openset.npz"  # a made-here npz of the same lists, in the Codalab upload shape
-    np.savez(npz, filenames=np.array([r["name"] for r in rows]), fileitems=np.array([r["openset"] for r in rows]))
-    a = score("mer2025-fg", npz, store["gold"], lexicon=reference / "AffectGPT/emotion_wheel")
-    b = score("mer2025-fg", store["sub"], store["gold"], lexicon=reference / "AffectGPT/emotion_wheel")
-    assert a["score"] == b["score"]
+    lex = reference / "AffectGPT/emotion_wheel"
+    strings = score("mer2025-fg", _padded_npz(store, tmp_path / "a-openset.npz"), store["gold"], lexicon=lex)
+    lists = score("mer2025-fg", _padded_npz(store, tmp_path / "b-openset.npz", as_lists=True), store["gold"],
+                  lexicon=lex)
+    assert strings["score"] == lists["score"]  # fileitems stored as lists of labels, as the official accepts
+    with pytest.raises(UserError, match="openset.npz"):
+        score("mer2025-fg", store["sub"], store["gold"], lexicon=lex)
 
 
 def test_ovmer_suite_m3_equals_the_wheel_metrics(store, reference, expected):

@@ -114,6 +114,24 @@ def split_list(value: str | None, universe: list[str], what: str) -> list[str]:
     return items
 
 
+def add_llm_arguments(parser) -> None:
+    """The `--extractor-*` options that configure `--extractor llm` (read by `LLMExtractor.from_args`)."""
+    g = parser.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
+    g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
+    g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
+    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T",
+                   help="default: upstream 0.7 (seeded per sample); 0 for greedy")
+    g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
+    g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
+    g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+
+
+def llm_options(args) -> dict:
+    """The `--extractor-*` values of parsed arguments, keyed as the track options (`extractor_base_url`, ...)."""
+    return {f"extractor_{k}": getattr(args, f"extractor_{k}", None)
+            for k in ("base_url", "model", "temperature", "concurrency", "timeout", "retries")}
+
+
 def extractor_options(args) -> dict:
     """The --extractor-* options that were given, as unibench.api's `extractor_options`."""
     from unibench.api import EXTRACTOR_OPTIONS

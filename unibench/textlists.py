@@ -1,4 +1,5 @@
-"""Turning a label-list string such as "[happy, sad]" into words, exactly as the upstream scorers do.
+"""Turning a label-list string such as "[happy, sad]" into words, as the upstream scorers do (the MER2024, 2025 and
+2026 splitters are compared with the official ones in tests/test_official_parity.py).
 
 The variants differ and each is kept under its own name: mixing them silently changes scores.
 """
@@ -11,13 +12,14 @@ _AFFECTGPT_SPLIT = re.compile(r"['\",]")
 
 
 def string_to_list(value) -> list[str]:
-    """AffectGPT / MER2025 / MER2026: strip one leading '[' and one trailing ']', split on quotes and commas,
-    strip each token and drop empty ones. Semicolons, 'and' and '/' are not separators. None or NaN -> []."""
+    """AffectGPT / MER2025 / MER2026: drop one leading '[' and one trailing ']' (the very first and last
+    characters: " [happy]" keeps its '[', so its word is "[happy"), split on quotes and commas, strip each token
+    and drop empty ones. Semicolons, 'and' and '/' are not separators. None or NaN -> []; a list is kept as is."""
     if value is None or (isinstance(value, float) and value != value):
         return []
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
-    text = str(value).strip()
+    text = str(value)
     if text.startswith("["):
         text = text[1:]
     if text.endswith("]"):

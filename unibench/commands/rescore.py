@@ -11,7 +11,7 @@ import re
 import shlex
 import sys
 
-from unibench.cli import add_data_root, add_format, add_results_dir
+from unibench.cli import add_data_root, add_format, add_llm_arguments, add_results_dir
 
 
 
@@ -21,10 +21,7 @@ def add_arguments(p) -> None:
     p.add_argument("--extractor", default=None, help="the extractor to read the stored responses with (as in run)")
     p.add_argument("--name", default=None, help="result name (default: <model>+<lexicon or extractor id>)")
     p.add_argument("--dataset", default="all", help="comma-separated dataset names or 'all' (every stored one)")
-    g = p.add_argument_group("--extractor llm")
-    g.add_argument("--extractor-base-url", default=None, metavar="URL")
-    g.add_argument("--extractor-model", default=None, metavar="NAME")
-    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T")
+    add_llm_arguments(p)
     add_data_root(p)
     add_results_dir(p)
     add_format(p)

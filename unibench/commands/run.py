@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 
-from unibench.cli import add_data_root, add_format, add_results_dir, extractor_options
+from unibench.cli import add_data_root, add_format, add_llm_arguments, add_results_dir, extractor_options
 
 
 def add_arguments(p) -> None:
@@ -28,14 +28,7 @@ def add_arguments(p) -> None:
                    help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
                         "for structured predictions, lexicon for the text baselines), cache, given, llm, lexicon (offline word "
                         "finder), or another registered extractor")
-    g = p.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
-    g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
-    g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
-    g.add_argument("--extractor-temperature", type=float, default=None, metavar="T",
-                   help="default: upstream 0.7 (seeded per sample); 0 for greedy")
-    g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
-    g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
-    g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+    add_llm_arguments(p)
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
                         "join the N slices with `unibench merge`")

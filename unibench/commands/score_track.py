@@ -15,10 +15,24 @@ def add_common(p) -> None:
                    help="emotion-wheel tracks: the AffectGPT emotion_wheel/ folder (MER2025) or MER2026's "
                         "wheel_mapping.npz (MER2026)")
     p.add_argument("--extractor", default=None, metavar="NAME",
-                   help="description tracks: labels from descriptions (keyword = offline, not the official route)")
+                   help="description tracks: labels from descriptions with llm (upstream prompt A on an "
+                        "OpenAI-compatible server, the official route) or lexicon (offline word finder)")
+    p.add_argument("--as-official", action="store_true",
+                   help="read files the way the official scorer does where unibench would refuse them (a repeated "
+                        "name: the last row; a short row: empty cells); the refusal message says when it applies")
     p.add_argument("--name", default=None, help="name for results/<name>/ (default: the submission file's stem)")
     add_results_dir(p)
     add_format(p)
+    from unibench.cli import add_llm_arguments
+
+    add_llm_arguments(p)
+
+
+def common_options(args) -> dict:
+    from unibench.cli import llm_options
+
+    return {"lexicon": args.lexicon, "extractor": args.extractor, "as_official": args.as_official,
+            **llm_options(args)}
 
 
 def add_arguments(p) -> None:
@@ -29,7 +43,8 @@ def add_arguments(p) -> None:
     p.add_argument("--grouping-base-url", default=None, metavar="URL",
                    help="mer2024-ov without stored groupings: ask this OpenAI-compatible endpoint (key: $OPENAI_API_KEY)")
     p.add_argument("--grouping-model", default=None, metavar="NAME",
-                   help="model for --grouping-base-url (default gpt-3.5-turbo-16k-0613, as upstream)")
+                   help="model for --grouping-base-url (default gpt-3.5-turbo-16k-0613, the official prompt "
+                        "function's default)")
     p.add_argument("--reversed", default=None, metavar="FILE",
                    help="mer2026-prefer: predictions made on the a1<->a2 swapped pairs (swap consistency)")
     p.add_argument("--labels", default=None, metavar="A,B,...",
@@ -40,7 +55,9 @@ def _print_table(doc: dict, path) -> None:
     def fmt(v):
         return f"{v:.4f}" if isinstance(v, float) else str(v)
 
-    print(f"{doc['track']['id']}  {doc['name']}  score {fmt(doc['score'])}  (n={doc['n']})")
+    score = f"undefined ({doc['undefined']})" if doc.get("undefined") else fmt(doc["score"])
+    better = "; lower is better" if doc["track"].get("direction") == "lower" else ""
+    print(f"{doc['track']['id']}  {doc['name']}  score {score}  (n={doc['n']}{better})")
     for key, v in doc["values"].items():
         if isinstance(v, dict) and all(not isinstance(x, dict) for x in v.values()):
             print(f"  {key}: " + ", ".join(f"{k}={fmt(x)}" for k, x in v.items()))
@@ -71,8 +88,7 @@ def score_and_write(track: str, args, opts: dict) -> int:
 
 def run(args) -> int:
     labels = [x.strip() for x in args.labels.split(",") if x.strip()] if args.labels else None
-    return score_and_write(args.track, args, {"lexicon": args.lexicon, "extractor": args.extractor,
-                                              "groupings": args.groupings, "reversed": args.reversed,
+    return score_and_write(args.track, args, {**common_options(args), "groupings": args.groupings,
+                                              "reversed": args.reversed,
                                               "grouping_base_url": args.grouping_base_url,
-                                              "grouping_model": args.grouping_model,
-                                              "labels": labels})
+                                              "grouping_model": args.grouping_model, "labels": labels})

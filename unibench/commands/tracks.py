@@ -21,7 +21,11 @@ def run(args) -> int:
         status = t["status"] if t["status"] == "scorable" else f"NOT SCORABLE: {t['reason']}"
         print(f"{t['id'].ljust(width)}  {t['title']}")
         print(f"{''.ljust(width)}  metric: {t['metric']}")
-        print(f"{''.ljust(width)}  file: {t['submission']} | {status}")
+        mark = f" [format defined by unibench: {t['format_note']}]" if t["format_by"] == "unibench" else ""
+        print(f"{''.ljust(width)}  file: {t['submission']}{mark} | {status}")
+        if t["direction"] == "lower":
+            print(f"{''.ljust(width)}  lower is better ({t['units']})")
         print(f"{''.ljust(width)}  cite: {t['citation']}")
-    print("\nScore one with `unibench score-track TRACK --submission FILE --gold FILE`; formats in docs/tracks.md.")
+    print("\nScore one with `unibench score-track TRACK --submission FILE --gold FILE`; formats in docs/tracks.md "
+          "(those marked [format defined by unibench] have no published official file format).")
     return 0

@@ -1,10 +1,14 @@
 """The EMER v1 judge (challenge-tracks.md section 3.1): GPT clue-overlap and label-overlap scores (1-10).
 
-Prompts are the upstream ones verbatim (old AffectGPT `evaluation.py`, commit e0aec19). Calls go to any
-OpenAI-compatible endpoint through `judge_complete(prompts, endpoint)`, which sends them through the shared request
-engine (`unibench.engine`): replies are cached persistently, so a rerun makes no
-calls. The API key is read from $OPENAI_API_KEY when a call is needed and never stored (not in the cache key, the
-cache file or any result). Upstream used gpt-3.5-turbo-16k-0613 at temperature 0; other judges give other numbers.
+The prompts are the official bytes of the EMER-era AffectGPT `evaluation.py` (commit e0aec19): triple-quoted
+f-strings, so each starts with a newline and every line carries the function body's indentation (16 spaces for
+the scoring prompts, 14 for the summary prompt); `tests/test_describe.py` builds the expected strings by calling
+the official functions and compares the request bodies byte for byte. The official call sends the model, the one
+user message and temperature 0, nothing else (no max_tokens), and passes the summary replies into the label prompt
+as they come (no stripping); so does this one. Calls go to any OpenAI-compatible endpoint through
+`judge_complete(prompts, endpoint)` and the shared request engine (`unibench.engine`): replies are cached
+persistently, so a rerun makes no calls. The API key is read from $OPENAI_API_KEY when a call is needed and never
+stored. Upstream used gpt-3.5-turbo-16k-0613 and Chinese descriptions; other judges and languages give other numbers.
 """
 
 from __future__ import annotations
@@ -12,31 +16,55 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["CLUE_PROMPT", "SUMMARY_PROMPT", "LABEL_PROMPT", "JudgeEndpoint", "judge_complete", "parse_score",
-           "emer_judge"]
+__all__ = ["CLUE_PROMPT", "SUMMARY_PROMPT", "LABEL_PROMPT", "render", "JudgeEndpoint", "judge_complete",
+           "parse_score", "emer_judge"]
+
+_INDENT = None  # a line holding only the indentation (upstream's blank-looking lines inside the string)
+
+
+def _body(indent: int, *lines: str | None) -> str:
+    """A triple-quoted f-string body as upstream wrote it: a newline after the opening quotes, each line indented
+    (an empty line stays empty, `_INDENT` is the indentation alone), then the closing line's indentation."""
+    pad = " " * indent
+    return "\n" + "".join((pad if line is None else pad + line if line else "") + "\n" for line in lines) + pad
+
 
 # func_clue_scoring: overlap of the emotional-state content of the true vs predicted description.
-CLUE_PROMPT = "下面给出人物的《真实描述》以及《预测描述》。请按照以下步骤计算《预测描述》的得分，得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。 1.请总结《真实描述》中有关人物的情感状态描述 2.请总结《预测描述》中有关人物的情感状态描述 3.计算《预测描述》与《真实描述》之间的重叠度，重叠度越高，返回的分数越高。 4.输出格式为: '预测分数'：预测分数；'原因'：原因 输入：《真实描述》：{gt_reason} 《预测描述》：{pred_reason} 输出："
+CLUE_PROMPT = _body(
+    16, "下面给出人物的《真实描述》以及《预测描述》。请按照以下步骤计算《预测描述》的得分，得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。",
+    "", "1.请总结《真实描述》中有关人物的情感状态描述", "", "2.请总结《预测描述》中有关人物的情感状态描述", "",
+    "3.计算《预测描述》与《真实描述》之间的重叠度，重叠度越高，返回的分数越高。", "", "4.输出格式为: '预测分数'：预测分数；'原因'：原因",
+    _INDENT, "输入：", "", "《真实描述》：{gt_reason}", "", "《预测描述》：{pred_reason}", "", "输出：", "")
 # get_summarized_emotions: a description -> emotion words (one-shot).
-SUMMARY_PROMPT = '请根据以下视频描述，推测视频中人物最有可能的情感状态，仅输出情感词： 视频描述：他虽然看起来很高兴，但是实际上很焦虑 输出结果：焦虑 视频描述：{reason} 输出结果：'
+SUMMARY_PROMPT = _body(
+    14, "请根据以下视频描述，推测视频中人物最有可能的情感状态，仅输出情感词：", _INDENT, "视频描述：他虽然看起来很高兴，但是实际上很焦虑", _INDENT,
+    "输出结果：焦虑", "", "视频描述：{reason}", "", "输出结果：")
 # func_label_scoring: overlap of the two summarised emotion sets.
-LABEL_PROMPT = "下面给出人物的《真实情感》以及《预测情感》。请计算《预测情感》与《真实情感》之间的重叠度，重叠度越高，返回的分数越高。得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。 输出格式为: '预测分数'：预测分数；'原因'：原因 输入：《真实情感》：{gt} 《预测情感》：{pred} 输出："
+LABEL_PROMPT = _body(
+    16, "下面给出人物的《真实情感》以及《预测情感》。请计算《预测情感》与《真实情感》之间的重叠度，重叠度越高，返回的分数越高。得分范围为1-10。最终仅输出预测分数的数值大小，并给出原因。",
+    _INDENT, "输出格式为: '预测分数'：预测分数；'原因'：原因", _INDENT, "输入：", "", "《真实情感》：{gt}", "", "《预测情感》：{pred}", "",
+    "输出：", "")
 
+_FIELD = re.compile(r"\{(gt_reason|pred_reason|reason|gt|pred)\}")
 _NUMBER = re.compile(r"[\d][.]*[\d]*")  # upstream's "first number" pattern, kept as is
+
+
+def render(template: str, **values: str) -> str:
+    """Fill the placeholders in one pass, as upstream's f-string does (braces inside a text stay as they are)."""
+    return _FIELD.sub(lambda m: values[m.group(1)], template)
 
 
 @dataclass
 class JudgeEndpoint:
     base_url: str
     model: str
-    temperature: float = 0.0
-    max_tokens: int = 1000
+    temperature: float = 0.0  # the official call's only decoding setting
     workers: int = 8
     stats: dict = field(default_factory=lambda: {"calls": 0, "cache_hits": 0, "failed": 0})
 
     @property
     def decoding(self) -> dict:
-        return {"temperature": self.temperature, "max_tokens": self.max_tokens}
+        return {"temperature": self.temperature}
 
     def describe(self) -> dict:
         return {"base_url": self.base_url, "model": self.model, "decoding": self.decoding}
@@ -49,7 +77,7 @@ def judge_complete(prompts: list[str], endpoint: JudgeEndpoint) -> list[str | No
 
     ep = Endpoint(endpoint.base_url, api_key_env="OPENAI_API_KEY", max_concurrency=max(1, endpoint.workers))
     requests = [ChatRequest(model=endpoint.model, messages=({"role": "user", "content": p},),
-                            temperature=endpoint.temperature, max_tokens=endpoint.max_tokens) for p in prompts]
+                            temperature=endpoint.temperature) for p in prompts]
     outcomes = Engine(ep, progress=True).run(requests, "judge")
     endpoint.stats["calls"] += sum(o.attempts for o in outcomes)
     endpoint.stats["cache_hits"] += sum(1 for o in outcomes if o.cached)
@@ -78,13 +106,14 @@ def _mean(xs) -> float | None:
 def emer_judge(gold: list[str], pred: list[str], endpoint: JudgeEndpoint) -> tuple[dict, list[dict]]:
     """Clue overlap and label overlap per pair (1-10, averaged over the parsed replies) and per-sample records
     with every prompt and reply."""
-    clue_prompts = [CLUE_PROMPT.format(gt_reason=g, pred_reason=p) for g, p in zip(gold, pred)]
-    summary_prompts = [SUMMARY_PROMPT.format(reason=t) for t in [*gold, *pred]]
+    clue_prompts = [render(CLUE_PROMPT, gt_reason=g, pred_reason=p) for g, p in zip(gold, pred)]
+    summary_prompts = [render(SUMMARY_PROMPT, reason=t) for t in [*gold, *pred]]
     replies = judge_complete(clue_prompts + summary_prompts, endpoint)
     n = len(gold)
     clue_replies, g_emos, p_emos = replies[:n], replies[n:2 * n], replies[2 * n:]
     label_idx = [i for i in range(n) if g_emos[i] is not None and p_emos[i] is not None]
-    label_prompts = {i: LABEL_PROMPT.format(gt=g_emos[i].strip(), pred=p_emos[i].strip()) for i in label_idx}
+    label_prompts = {i: render(LABEL_PROMPT, gt=str(g_emos[i]), pred=str(p_emos[i]))  # raw, as upstream
+                     for i in label_idx}
     label_replies = dict(zip(label_idx, judge_complete([label_prompts[i] for i in label_idx], endpoint)))
     records = []
     for i in range(n):

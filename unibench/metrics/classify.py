@@ -11,7 +11,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-__all__ = ["accuracy", "weighted_f1", "macro_f1", "mse", "mer2023_combined"]
+__all__ = ["accuracy", "weighted_f1", "macro_f1", "mse", "mae", "mer2023_combined"]
 
 
 def _check_pair(y_true: Sequence, y_pred: Sequence) -> tuple[list, list]:
@@ -86,6 +86,15 @@ def mse(y_true: Sequence[float], y_pred: Sequence[float]) -> float:
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         raise ValueError("mse: inputs contain NaN or infinity")
     return float(np.mean((a - b) ** 2))
+
+
+def mae(y_true: Sequence[float], y_pred: Sequence[float]) -> float:
+    """Mean absolute error (sklearn `mean_absolute_error`); refuses NaN/inf like sklearn does."""
+    t, p = _check_pair(y_true, y_pred)
+    a, b = np.asarray(t, dtype=float), np.asarray(p, dtype=float)
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise ValueError("mae: inputs contain NaN or infinity")
+    return float(np.mean(np.abs(a - b)))
 
 
 def mer2023_combined(waf: float, mse: float) -> float:

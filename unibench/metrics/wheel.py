@@ -81,3 +81,38 @@ def set_prf(gold: Sequence[frozenset], pred: Sequence[frozenset]) -> SetPRF:
     SetPRF(precision=0.3333333333333333, recall=0.5, f=0.4, n=1)
     """
     return set_prf_counts(*_counts(gold, pred))
+
+
+@dataclass(frozen=True)
+class WheelMean:
+    """The mean over wheels of the per-wheel set F (and P, R); f is None when `undefined` says why."""
+
+    f: float | None
+    precision: float | None
+    recall: float | None
+    undefined: str | None = None
+
+
+def wheel_mean(per_wheel: dict[str, tuple[float | None, float | None, int]], guarded: bool) -> WheelMean:
+    """Average per-wheel (P, R, n) the way one edition of the official `wheel_metric_calculation` does.
+
+    guarded=False (AffectGPT / OV-MER / MER2025, no zero-division guard): a wheel that scores no sample has
+    P = R = NaN (the mean of an empty list) and a wheel with P + R = 0 has F = 0/0 = NaN, so the mean F is NaN:
+    returned as None with the reason (P and R likewise when a wheel scores no sample). guarded=True (MER2026):
+    such a wheel has P = R = 0 and F = 0, and counts. P and R may be fractions or x100; F is on the same scale.
+    """
+    fs, ps, rs, why = [], [], [], None
+    for wheel, (p, r, n) in per_wheel.items():
+        if n == 0 or p is None or r is None:
+            if not guarded:
+                return WheelMean(None, None, None, f"{wheel}: no sample has a gold label on this wheel (the "
+                                                   "official scorer averages an empty list: NaN)")
+            p = r = 0.0
+        if p + r == 0 and not guarded:
+            why = why or f"{wheel}: precision + recall = 0 (the official scorer divides 0 by 0: NaN)"
+        fs.append(0.0 if p + r == 0 else 2 * p * r / (p + r))
+        ps.append(p)
+        rs.append(r)
+    if not fs:
+        return WheelMean(None, None, None, "no wheel to average")
+    return WheelMean(None if why else float(np.mean(fs)), float(np.mean(ps)), float(np.mean(rs)), why)

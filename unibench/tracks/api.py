@@ -21,18 +21,23 @@ __all__ = ["score", "save", "result_path", "OPTION_GROUPS"]
 
 # Python keyword -> the option group a track must declare to accept it.
 OPTION_GROUPS = {"lexicon": "lexicon", "groupings": "groupings", "reversed": "reversed", "labels": "labels",
-                 "extractor": "extractor", "judge_base_url": "judge", "judge_model": "judge",
+                 "extractor": "extractor", "judge_base_url": "judge", "judge_model": "judge", "judge_column": "judge",
                  "grouping_base_url": "grouping_llm", "grouping_model": "grouping_llm",
-                 "embeddings": "embeddings", "gold_column": "gold_column"}
+                 "embeddings": "embeddings", "gold_column": "gold_column",
+                 **{f"extractor_{k}": "extractor_llm" for k in ("base_url", "model", "temperature", "concurrency",
+                                                                 "timeout", "retries")}}
+EVERY_TRACK = ("as_official",)  # options every scorer takes
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def _check_options(track, opts: dict) -> dict:
     given = {k: v for k, v in opts.items() if v not in (None, False, "", ())}
     for key in given:
+        if key in EVERY_TRACK:
+            continue
         group = OPTION_GROUPS.get(key)
         if group is None:
-            raise UserError(f"unknown option '{key}' (known: {', '.join(OPTION_GROUPS)})")
+            raise UserError(f"unknown option '{key}' (known: {', '.join([*OPTION_GROUPS, *EVERY_TRACK])})")
         if group not in track.options:
             flag = "--" + key.replace("_", "-")
             accepted = ", ".join(track.options) or "none"
@@ -62,7 +67,9 @@ def score(track_id: str, submission_path: str | Path, gold_path: str | Path, *, 
         "name": name or default_name(sub),
         "track": track.describe(),
         "score": out["score"],
-        "units": "x100 (fractions times 100); mse_raw on the raw valence scale; judge scores on their 1-10 scale",
+        "undefined": out.get("undefined"),  # why `score` is null: the official scorer returns NaN there
+        "direction": track.direction,
+        "units": track.units,
         "values": out["values"],
         "n": out["n"],
         "n_extra_ignored": out["n_extra_ignored"],

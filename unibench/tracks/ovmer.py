@@ -9,16 +9,17 @@ dropped (`func_map_label_to_synonym`), and the per-sample sets are scored with t
   M3-Wk-Ll    case3: wheel k at level l         the lexicon's map_word (first sorted candidate on the wheel)
 
 M-avg is the mean F of all 12 (M1, M2 and the 5 x 2 M3). Gold strings are used as given (the `gt_csv` route of
-upstream): an empty gold list is simply not scored.
+upstream): an empty gold list is simply not scored. The arithmetic has no zero-division guard, as AffectGPT's
+`wheel.py`: a metric with no scorable sample or with P + R = 0 is NaN there, so M-avg is then undefined (None, with
+the reason). tests/test_official_parity.py scores every metric with the official `calculate_openset_overlap_rate`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from statistics import fmean
 
 from unibench.lexicon.base import LEVELS
-from unibench.metrics.wheel import set_prf
+from unibench.metrics.wheel import set_prf, wheel_mean
 from unibench.textlists import normalise_words
 
 __all__ = ["suite_metrics", "map_case", "ovmer_suite"]
@@ -58,8 +59,8 @@ def _sets(lexicon, label_strings: Sequence[str], metric: str) -> list[frozenset]
 def ovmer_suite(gold: Mapping[str, str], pred: Mapping[str, str], lexicon) -> dict:
     """The 12 metrics (x100) over the names of `gold`; `gold`/`pred` map name -> label-list string.
 
-    Returns {"metrics": {name: {"f", "p", "r", "n"}}, "m_avg": mean F of the 12}. A metric with no scorable sample
-    has f = None and is left out of the mean (the count of averaged metrics is returned as `n_metrics_averaged`).
+    Returns {"metrics": {name: {"f", "p", "r", "n"}}, "m_avg": mean F of the 12, "undefined": None or why m_avg
+    is None}. A metric's f is None when it is NaN upstream (no scorable sample, or P + R = 0).
     """
     names = list(gold)
     g_strings, p_strings = [gold[n] for n in names], [pred[n] for n in names]
@@ -67,6 +68,7 @@ def ovmer_suite(gold: Mapping[str, str], pred: Mapping[str, str], lexicon) -> di
     for metric in suite_metrics(lexicon.wheels):
         m = set_prf(_sets(lexicon, g_strings, metric), _sets(lexicon, p_strings, metric))
         pct = (lambda x: None if x is None else 100.0 * x)
-        metrics[metric] = {"f": pct(m.f), "p": pct(m.precision), "r": pct(m.recall), "n": m.n}
-    fs = [v["f"] for v in metrics.values() if v["f"] is not None]
-    return {"metrics": metrics, "m_avg": fmean(fs) if fs else None, "n_metrics_averaged": len(fs)}
+        defined = m.n > 0 and (m.precision or 0) + (m.recall or 0) > 0
+        metrics[metric] = {"f": pct(m.f) if defined else None, "p": pct(m.precision), "r": pct(m.recall), "n": m.n}
+    avg = wheel_mean({k: (v["p"], v["r"], v["n"]) for k, v in metrics.items()}, guarded=False)
+    return {"metrics": metrics, "m_avg": avg.f, "undefined": avg.undefined}

@@ -2,8 +2,9 @@
 
 A scorer takes (track, submission path, gold path, options) and returns a `TrackScore` dict: `score` (the primary
 number, x100), `values` (every reported number, x100 unless named otherwise), `n`, `n_extra_ignored`, `records`
-(per sample), `files` (role -> path, for checksums) and `notes`. It reads and validates everything before
-returning, so the caller writes nothing on bad input. Upstream scores over the gold names; extra names are ignored.
+(per sample), `files` (role -> path, for checksums), `notes` and, when the official scorer would return NaN,
+`undefined` (the reason; `score` is then None). It reads and validates everything before returning, so the caller
+writes nothing on bad input. tests/test_official_parity.py scores the same files with the official code.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from unibench.errors import UserError
 from unibench.metrics.classify import accuracy, mer2023_combined, mse, weighted_f1
 from unibench.metrics.preference import length_baseline, swap_consistency, three_class, two_class
 from unibench.metrics.sentiment import binary_sentiment
-from unibench.tracks.submissions import (EMOS_MER, align, check_same_pairs, parse_valence, read_csv_table,
-                                         read_discrete_csv, read_preference_csv)
+from unibench.tracks.submissions import (EMOS_MER, align, check_count, check_same_pairs, parse_valence,
+                                         read_csv_table, read_discrete_csv, read_preference_csv)
 
 TrackScore = dict[str, Any]
 
@@ -25,26 +26,40 @@ def pct(x: float | None) -> float | None:
     return None if x is None else 100.0 * x
 
 
-def result(score, values: dict, n: int, aligned, records: list, files: dict, notes=()) -> TrackScore:
+def result(score, values: dict, n: int, aligned, records: list, files: dict, notes=(), undefined=None) -> TrackScore:
     notes = list(notes)
     if aligned.n_extra:
         notes.append(f"{aligned.n_extra} submitted names are not in the gold file and were ignored "
-                     f"({aligned.extra_preview}), as upstream")
-    return {"score": score, "values": values, "n": n, "n_extra_ignored": aligned.n_extra, "records": records,
-            "files": {k: str(v) for k, v in files.items() if v is not None}, "notes": notes}
+                     f"({aligned.extra_preview})")
+    return {"score": None if undefined else score, "values": values, "n": n, "n_extra_ignored": aligned.n_extra,
+            "records": records, "files": {k: str(v) for k, v in files.items() if v is not None}, "notes": notes,
+            "undefined": undefined}
 
 
-def _classify(gold: dict[str, str], pred_path: Path, labels):
+def official(opts: dict) -> bool:
+    return bool(opts.get("as_official"))
+
+
+def require_samples(n: int, gold: Path) -> None:
+    if not n:
+        raise UserError(f"{gold}: no gold samples; the official scorer fails on an empty set (sklearn needs at "
+                        "least one sample)")
+
+
+def _classify(gold: dict[str, str], pred_path: Path, labels, opts: dict, gold_only: bool = False):
     """Read a name,discrete submission restricted to `labels` and align it to the gold names."""
-    sub = read_discrete_csv(pred_path, labels=labels)
+    sub = read_discrete_csv(pred_path, labels=labels, as_official=official(opts), only=list(gold) if gold_only else None)
     al = align(list(gold), sub.discrete, pred_path)
     return al, [gold[n] for n in al.names]
 
 
 def score_waf(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
-    """MER2023-SEMI, MER2024 SEMI/NOISE, MER2025 SEMI, MER2026 Cross: weighted F1 over the gold names."""
-    g = read_discrete_csv(gold).discrete
-    al, gl = _classify(g, submission, labels=EMOS_MER)
+    """MER2023-SEMI, MER2024 SEMI/NOISE, MER2025 SEMI, MER2026 Cross: weighted F1 over the gold names.
+    MER2025/2026 read the labels of the gold names only; MER2023-SEMI reads (and checks) every row."""
+    g = read_discrete_csv(gold, as_official=official(opts)).discrete
+    require_samples(len(g), gold)
+    al, gl = _classify(g, submission, EMOS_MER, opts, gold_only=track.kwargs.get("gold_only", False))
+    check_count(track, len(al.names) + al.n_extra, len(g), submission)
     waf, acc = weighted_f1(gl, al.values), accuracy(gl, al.values)
     records = [{"name": n, "gold": a, "pred": b} for n, a, b in zip(al.names, gl, al.values)]
     return result(pct(waf), {"waf": pct(waf), "acc": pct(acc)}, len(gl), al, records,
@@ -52,9 +67,12 @@ def score_waf(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
 
 
 def score_mer2023(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
-    """MER2023 MULTI/NOISE: WAF - 0.25 x MSE of the raw valence (reported x100 like every score)."""
-    gsub = read_discrete_csv(gold, valence=True)
-    sub = read_discrete_csv(submission, valence=True)
+    """MER2023 MULTI/NOISE: WAF - 0.25 x MSE of the raw valence (reported x100 like every score); the official
+    scorer asserts as many predictions as gold names."""
+    gsub = read_discrete_csv(gold, valence=True, as_official=official(opts))
+    sub = read_discrete_csv(submission, valence=True, as_official=official(opts))
+    require_samples(len(gsub.discrete), gold)
+    check_count(track, len(sub.discrete), len(gsub.discrete), submission)
     al = align(list(gsub.discrete), sub.discrete, submission)
     gl = [gsub.discrete[n] for n in al.names]
     gv, pv = [gsub.valence[n] for n in al.names], [sub.valence[n] for n in al.names]
@@ -69,28 +87,29 @@ def score_mer2023(track, submission: Path, gold: Path, opts: dict) -> TrackScore
 
 def score_merbench_discrete(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
     """MERBench discrete sets: the label vocabulary is --labels, or else the labels seen in the gold file."""
-    table = read_csv_table(gold, ["discrete"])
+    table = read_csv_table(gold, ["discrete"], as_official=official(opts))
     g = {n: r["discrete"] for n, r in table.rows.items()}
     labels = opts.get("labels") or sorted(set(g.values()))
     bad = sorted({v for v in g.values() if v not in labels})
     if bad:
         raise UserError(f"{gold}: gold labels {', '.join(bad)} are not in --labels {', '.join(labels)}")
-    al, gl = _classify(g, submission, labels=labels)
+    require_samples(len(g), gold)
+    al, gl = _classify(g, submission, labels, opts)
     waf, acc = weighted_f1(gl, al.values), accuracy(gl, al.values)
     records = [{"name": n, "gold": a, "pred": b} for n, a, b in zip(al.names, gl, al.values)]
     return result(pct(waf), {"waf": pct(waf), "acc": pct(acc)}, len(gl), al, records,
                   {"submission": submission, "gold": gold}, [f"label vocabulary: {', '.join(labels)}"])
 
 
-def _valences(path: Path) -> dict[str, float]:
-    table = read_csv_table(path, ["valence"])
+def _valences(path: Path, opts: dict) -> dict[str, float]:
+    table = read_csv_table(path, ["valence"], as_official=official(opts))
     return {name: parse_valence(row["valence"], f"{path}: line {table.line[name]}, sample {name}")
             for name, row in table.rows.items()}
 
 
 def score_merbench_sentiment(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
-    g = _valences(gold)
-    al = align(list(g), _valences(submission), submission)
+    g = _valences(gold, opts)
+    al = align(list(g), _valences(submission, opts), submission)
     gv = [g[n] for n in al.names]
     m = binary_sentiment(gv, al.values)
     if m.n == 0:
@@ -108,7 +127,8 @@ def _pref(s) -> dict:
 def score_prefer(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
     """MER-Prefer: 2-class (primary) and 3-class scores, the length baseline from the pair texts, and swap
     consistency when a prediction file made on the reversed (a1<->a2) pairs is given."""
-    gt, sub = read_preference_csv(gold), read_preference_csv(submission)
+    gt = read_preference_csv(gold, as_official=official(opts))
+    sub = read_preference_csv(submission, as_official=official(opts))
     check_same_pairs(gt, sub)
     pred = {n: r["preference"] for n, r in sub.rows.items()}
     al = align(list(gt.rows), pred, submission)
@@ -121,7 +141,12 @@ def score_prefer(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
     if missing:
         raise UserError(f"{texts.path}: {len(missing)} gold pairs have no a1/a2 texts ({missing[0]}, ...)")
     base = length_baseline([texts.rows[n]["a1"] for n in al.names], [texts.rows[n]["a2"] for n in al.names])
-    two, three = two_class(g, al.values), three_class(g, al.values)
+    require_samples(len(g), gold)
+    try:
+        two = two_class(g, al.values)
+    except ValueError as err:  # every gold pair is 'same'; the official f1_score fails on the empty list too
+        raise UserError(f"{gold}: {err}") from None
+    three = three_class(g, al.values)
     values: dict[str, Any] = {"two_class": _pref(two), "three_class": _pref(three),
                               "length_baseline": {"two_class": _pref(two_class(g, base)),
                                                   "three_class": _pref(three_class(g, base))}}
@@ -130,7 +155,7 @@ def score_prefer(track, submission: Path, gold: Path, opts: dict) -> TrackScore:
                for n, a, b, c in zip(al.names, g, al.values, base)]
     if opts.get("reversed"):
         rev_path = Path(opts["reversed"])
-        rev = read_preference_csv(rev_path)
+        rev = read_preference_csv(rev_path, as_official=official(opts))
         if {"a1", "a2"} <= set(rev.columns) and texts is not None:
             for n in al.names:
                 r = rev.rows.get(n)
