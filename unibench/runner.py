@@ -186,7 +186,7 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
     if bootstrap > 0:
         from unibench.intervals import add_intervals
 
-        add_intervals(outcome, bootstrap, seed)  # from the in-memory records, so --no-records still gets CIs
+        add_intervals(outcome, {name: r for name, (_, r) in scored.items()}, bootstrap, seed)  # scorer arrays
     return outcome
 
 

@@ -87,7 +87,7 @@ def score_sentiment(samples: list[Sample], ext: dict[str, Extraction], lexicon=N
     score = {"metric": "waf", "score": _pct(m.waf), "n": m.n, "n_total": len(samples), "per_wheel": {},
              "secondary": {"acc": _pct(m.acc), "n_zero_gold_dropped": m.n_zero_gold,
                            "n_nonstandard_sentiment": nonstandard}}
-    return Scored(score, {"polarity": pol})
+    return Scored(score, {"polarity": pol, "gold": np.array([s.gold for s in samples], dtype=np.float64)})
 
 
 SCORERS = {"discrete": score_discrete, "sentiment": score_sentiment, "open_vocab": score_open_vocab}
