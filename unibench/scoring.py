@@ -1,7 +1,8 @@
 """Score one checkpoint's extractions against a corpus: the MER-UniBench metric of each task kind.
 
 Gold labels and extracted label strings become cluster sets through the lexicon (upstream normalisation:
-string_to_list, then lower().strip() per word); the pure metrics do the arithmetic. Each scorer returns the score
+string_to_list, then lower().strip() per word; each string is split once, for both levels); the pure metrics do
+the arithmetic. Each scorer returns the score
 entry and per-sample arrays; `records()` turns those into per-sample rows (what each sample contributed) only for
 the checkpoints that are kept, so intervals and audits need no re-run.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
 from unibench.schema import Extraction, Sample
+from unibench.textlists import normalise_words
 
 MAIN_METRIC = {"discrete": "hit", "sentiment": "waf", "open_vocab": "ew_f"}
 STANDARD_SENTIMENT = ("positive", "negative", "neutral")
@@ -36,13 +38,29 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
-def _gold_strings(samples: list[Sample]) -> list[str]:
-    # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
-    return [s.gold if isinstance(s.gold, str) else ", ".join(s.gold) for s in samples]
+def gold_words(samples: list[Sample]):
+    """Each sample's gold as normalised words, lazily: the open-vocabulary words split at loading (only
+    lower().strip() here), a basic label through the scorer's normalisation (memoised: a corpus has a handful)."""
+    memo: dict[str, list[str]] = {}
+    for s in samples:
+        g = s.gold
+        if isinstance(g, str):
+            words = memo.get(g)
+            if words is None:
+                words = memo[g] = normalise_words(g)
+            yield words
+        else:
+            yield [w.lower().strip() for w in g]
+
+
+def pred_words(samples: list[Sample], ext: dict[str, Extraction]):
+    """Each sample's extracted label string split once (upstream string_to_list + lower().strip()), lazily."""
+    return (normalise_words(ext[s.id].labels) for s in samples)
 
 
 def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
-    inter, n_gold, _ = lexicon.encoder("level1").counts(_gold_strings(samples), [ext[s.id].labels for s in samples])
+    enc = lexicon.encoder()
+    inter, n_gold, _ = enc.counts(enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext)), "level1")
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
         h = hit_rate_counts(inter[:, i], n_gold[:, i])
@@ -55,10 +73,11 @@ def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -
 
 
 def score_open_vocab(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
-    gold, pred = _gold_strings(samples), [ext[s.id].labels for s in samples]
+    enc = lexicon.encoder()
+    gold, pred = enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext))  # once, both levels
     levels, arrays = {}, {}
     for level in lexicon.levels:
-        inter, n_gold, n_pred = lexicon.encoder(level).counts(gold, pred)
+        inter, n_gold, n_pred = enc.counts(gold, pred, level)
         per_wheel = {}
         for i, wheel in enumerate(lexicon.wheels):
             m = set_prf_counts(inter[:, i], n_gold[:, i], n_pred[:, i])
@@ -100,16 +119,28 @@ def score_task(task: str, samples: list[Sample], ext: dict[str, Extraction], lex
 def records(task: str, samples: list[Sample], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
     """Per-sample rows: id, gold, the extracted labels, and what the sample contributed to each wheel."""
     a = scored.arrays
+    wheels = list(wheels)
+    if task == "discrete":  # per-sample columns as Python values, transposed once (no numpy scalar per cell)
+        cols = [[None if h < 0 else h for h in row] for row in a["hit"].tolist()]
+        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+    elif task == "open_vocab":
+        cols = [[[p, r] if ok else None for p, r, ok in zip(*rows)]
+                for rows in zip(a["p"].tolist(), a["r"].tolist(), a["scored"].tolist())]
+        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+    else:
+        per = a["polarity"].tolist()
+    if not wheels and task != "sentiment":
+        per = [{} for _ in samples]
     rows = []
-    for i, s in enumerate(samples):
-        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": ext[s.id].labels}
+    for s, v in zip(samples, per):
+        e = ext[s.id]
+        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": e.labels}
         if task == "discrete":
-            row["hit"] = {w: (None if a["hit"][k, i] < 0 else int(a["hit"][k, i])) for k, w in enumerate(wheels)}
+            row["hit"] = v
         elif task == "open_vocab":
-            row["pr"] = {w: ([float(a["p"][k, i]), float(a["r"][k, i])] if a["scored"][k, i] else None)
-                         for k, w in enumerate(wheels)}
+            row["pr"] = v
         else:
-            row["sentiment"], row["polarity"] = ext[s.id].sentiment, int(a["polarity"][i])
+            row["sentiment"], row["polarity"] = e.sentiment, v
         if s.cluster is not None:
             row["cluster"] = s.cluster
         rows.append(row)
