@@ -98,9 +98,7 @@ def main() -> int:
                 "native": native}
     non_emotion = set(native._non_emotion)  # the guards' deliberately unmapped labels (positive, neutral, ...)
     groups = predicted_words(ref)
-    backend = getattr(native, "_backend", None)
-    if backend is not None and native.embedding_fallback:  # batch-encode once instead of word by word
-        backend.encode(sorted({w for ws in groups.values() for w in ws}))
+    native.prepare(sorted({w for ws in groups.values() for w in ws}))  # one batch instead of word by word
     print(f"native {native.version} (embedding fallback {'on' if native.embedding_fallback else 'off'}, threshold "
           f"{native.threshold}); words = every word of the cached extractions")
     print(f"{'outputs':18} {'words':>7}  " + "  ".join(f"{k + ' all':>14} {k + ' emo':>14}" for k in lexicons))

@@ -14,7 +14,7 @@ from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import RunSpec
-from unibench.scoring import records as make_records, score_task
+from unibench.scoring import prepare as prepare_lexicon, records as make_records, score_task
 
 PROTOCOL = "mer-unibench"
 
@@ -147,6 +147,7 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
     """Score every checkpoint, select by policy, build records for the kept ones. Shared by run and merge."""
     samples = list(corpus.samples)
     scores, scored, files = [], {}, []
+    prepare_lexicon(lexicon, card.task, samples, [c.ext for c in collected])  # one embedding batch per dataset
     for c in collected:
         ck = c.checkpoint
         extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)

@@ -58,6 +58,20 @@ def pred_words(samples: list[Sample], ext: dict[str, Extraction]):
     return (normalise_words(ext[s.id].labels) for s in samples)
 
 
+def prepare(lexicon, task: str, samples: list[Sample], exts: list[dict[str, Extraction]]) -> None:
+    """Hand a lexicon that batches its lookups (`prepare` overridden: the native lexicon's embeddings) every word
+    of these checkpoints at once, before any of them is scored; other lexicons skip the extra split."""
+    from unibench.lexicon.base import Lexicon
+
+    if task == "sentiment" or type(lexicon).prepare is Lexicon.prepare:
+        return
+    enc = lexicon.encoder()
+    enc.segments(gold_words(samples))
+    for ext in exts:  # tolerant of a missing id: the scorer's id check reports it
+        enc.segments(normalise_words(ext[s.id].labels) for s in samples if s.id in ext)
+    enc.prepare()
+
+
 def score_discrete(samples: list[Sample], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
     inter, n_gold, _ = enc.counts(enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext)), "level1")

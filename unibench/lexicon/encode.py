@@ -53,7 +53,7 @@ class ClusterEncoder:
                 ids.append(i)
         return np.array(ids, dtype=np.intp), np.array(starts, dtype=np.intp)
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
         """Hand the lexicon every word it has not seen yet, at once (the native lexicon embeds its unknown words
         in one batch), before any of them is mapped."""
         if self._prepared < len(self._words):
@@ -106,7 +106,7 @@ class _Level:
         """(rows, wheels, lanes) uint64: each known word's cluster bit on every wheel (64 clusters a lane)."""
         words = self.encoder._words
         if self._table is None or len(self._rows) < len(words):
-            self.encoder._prepare()
+            self.encoder.prepare()
             self._rows += [self._map(w) for w in words[len(self._rows):]]
             bits = np.array(self._rows, dtype=np.int64).reshape(len(self._rows), len(self.bits))
             lanes = max(1, -(-max(len(b) for b in self.bits) // 64))
