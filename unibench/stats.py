@@ -164,7 +164,7 @@ class WeightedF1Statistic(VectorStatistic):
         if yt.shape != yp.shape or yt.ndim != 1:
             raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}")
         self.n = len(yt)
-        classes = np.union1d(yt, yp)
+        classes = np.array(_sorted_unique(yt.tolist() + yp.tolist()))
         t = (yt[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot gold
         p = (yp[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot prediction
         self.design = np.hstack([t * p, t, p])
@@ -256,11 +256,11 @@ class _Resampler:
         if clusters is None:
             self.k = n
             return
-        labels = np.asarray(clusters)
-        if labels.shape != (n,):
-            raise ValueError(f"clusters has shape {labels.shape}, expected ({n},)")
-        _, self.cluster_of = np.unique(labels, return_inverse=True)
-        self.cluster_of = self.cluster_of.reshape(-1)
+        labels = clusters.tolist() if isinstance(clusters, np.ndarray) else list(clusters)
+        if len(labels) != n or (isinstance(clusters, np.ndarray) and clusters.ndim != 1):
+            raise ValueError(f"clusters has shape {np.shape(clusters)}, expected ({n},)")
+        index = {c: i for i, c in enumerate(_sorted_unique(labels))}  # cluster ids in sorted order, as np.unique
+        self.cluster_of = np.fromiter((index[c] for c in labels), dtype=np.intp, count=n)
         self.k = int(self.cluster_of.max()) + 1
         # Members of each cluster as contiguous runs of `order`: cluster c is order[start[c] : start[c] + size[c]].
         self.order = np.argsort(self.cluster_of, kind="stable")
@@ -337,6 +337,24 @@ def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.rando
     return out
 
 
+def _sorted_unique(values: list) -> list:
+    return sorted(set(values))
+
+
+def _quantiles(values: NDArray[np.float64], qs: Sequence[float]) -> list[float]:
+    """numpy.quantile's default (linear interpolation, its lerp included) without numpy.quantile, which imports
+    numpy.ma (a tenth of a small run's start-up)."""
+    x = np.sort(values)
+    out = []
+    for q in qs:
+        pos = q * (len(x) - 1)
+        lo = int(np.floor(pos))
+        hi, t = min(lo + 1, len(x) - 1), pos - lo
+        a, b = float(x[lo]), float(x[hi])
+        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return out
+
+
 def _finite(reps: NDArray[np.float64]) -> NDArray[np.float64]:
     bad = ~np.isfinite(reps)
     if bad.any():
@@ -380,7 +398,7 @@ def bootstrap_cis(statistics: Sequence[Statistic], n: int, *,
     out: list[CI | ValueError] = []
     for s, r in zip(statistics, reps):
         try:
-            low, high = np.quantile(_finite(r), [alpha / 2, 1 - alpha / 2])
+            low, high = _quantiles(_finite(r), (alpha / 2, 1 - alpha / 2))
         except ValueError as err:
             out.append(err)
             continue
@@ -410,7 +428,7 @@ def paired_difference(stat_a: Statistic, stat_b: Statistic, n: int, *,
     diff = float(stat_a(everything)) - float(stat_b(everything))
     reps = _finite(_replicates([stat_a, stat_b], resampler, np.random.default_rng(seed), n_resamples))
     d = reps[0] - reps[1]
-    low, high = np.quantile(d, [alpha / 2, 1 - alpha / 2])
+    low, high = _quantiles(d, (alpha / 2, 1 - alpha / 2))
     tail = min(int((d <= 0).sum()), int((d >= 0).sum())) + 1
     p_value = min(1.0, 2 * tail / (n_resamples + 1))
     return PairedResult(diff=diff, low=float(low), high=float(high), p_value=p_value, n_resamples=n_resamples,
