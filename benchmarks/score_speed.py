@@ -1,7 +1,8 @@
 """Scoring speed and memory of whole `unibench run` processes, side by side with their peers (issue 14's targets).
 
-Every figure is a whole process (interpreter start to exit), timed by wall clock, with the child's peak RSS from
-os.wait4; commands that are compared alternate round by round, and medians are printed. No recorded figure is
+Every figure is a whole process (interpreter start to exit), timed by wall clock, with the child's peak RSS and
+CPU time from os.wait4 (CPU time says more than wall time on a machine shared with other jobs); commands that are
+compared alternate round by round, and medians are printed. No recorded figure is
 divided by: the peer runs in the same benchmark run.
 
 1. Default lexicon: `unibench run` on every labelled reference corpus x its 7 AffectGPT checkpoints,
@@ -38,8 +39,8 @@ CORPORA = (("mer2023", "mer2023-dataset-process"), ("meld", "meld-process"), ("m
            ("sims", "sims-process"))
 
 
-def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one whole child process; a failure stops the benchmark."""
+def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MB, CPU seconds) of one whole child process; a failure stops the benchmark."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read()  # type: ignore[union-attr]
@@ -48,12 +49,15 @@ def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) ->
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{err.decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024  # Linux: kilobytes
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: kilobytes on Linux
 
 
-def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> dict[str, list[tuple[float, float]]]:
+Sample = tuple[float, float, float]  # wall s, peak MB, CPU s
+
+
+def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> dict[str, list[Sample]]:
     """Run each command once per round, in alternating order (A B, B A, ...), `before(name)` ahead of each."""
-    out: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+    out: dict[str, list[Sample]] = {k: [] for k in commands}
     names = list(commands)
     for r in range(n):
         for name in (names if r % 2 == 0 else names[::-1]):
@@ -64,14 +68,16 @@ def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> 
     return out
 
 
-def summary(samples: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(t for t, _ in samples), max(m for _, m in samples)
+def summary(samples: list[Sample]) -> tuple[float, float]:
+    """Median wall time and the highest peak RSS."""
+    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
 
 
-def line(label: str, samples: list[tuple[float, float]]) -> str:
+def line(label: str, samples: list[Sample]) -> str:
     t, m = summary(samples)
-    times = ", ".join(f"{s:.2f}" for s, _ in samples)
-    return f"  {label:44s} median {t:6.2f} s  peak {m:5.0f} MB   (rounds: {times})"
+    cpu = statistics.median(s[2] for s in samples)
+    times = ", ".join(f"{s[0]:.2f}" for s in samples)
+    return f"  {label:40s} median {t:6.2f} s (cpu {cpu:5.2f} s)  peak {m:4.0f} MB  (rounds: {times})"
 
 
 def unibench(reference: Path, datasets: list[str], results: Path, lexicon: str | None) -> list[str]:
@@ -132,7 +138,7 @@ def versus_upstream(reference: Path, datasets: list[str], tmp: Path, n: int, up:
     commands = {"unibench run (upstream lexicon)": (ours, env_with(cache), None),
                 "upstream scorer (time_score.py)": (theirs, plain, up / "scripts")}  # run from its scripts/
     measure(theirs, env=plain, cwd=up / "scripts")  # both warm: files in the page cache, bytecode compiled
-    out: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+    out: dict[str, list[Sample]] = {k: [] for k in commands}
     for r in range(n):
         for name in (list(commands) if r % 2 == 0 else list(commands)[::-1]):
             cmd, env, cwd = commands[name]

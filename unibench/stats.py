@@ -256,9 +256,10 @@ class _Resampler:
         if clusters is None:
             self.k = n
             return
-        labels = clusters.tolist() if isinstance(clusters, np.ndarray) else list(clusters)
-        if len(labels) != n or (isinstance(clusters, np.ndarray) and clusters.ndim != 1):
-            raise ValueError(f"clusters has shape {np.shape(clusters)}, expected ({n},)")
+        arr = np.asarray(clusters, dtype=object)
+        if arr.shape != (n,):
+            raise ValueError(f"clusters has shape {arr.shape}, expected ({n},)")
+        labels = arr.tolist()
         index = {c: i for i, c in enumerate(_sorted_unique(labels))}  # cluster ids in sorted order, as np.unique
         self.cluster_of = np.fromiter((index[c] for c in labels), dtype=np.intp, count=n)
         self.k = int(self.cluster_of.max()) + 1
@@ -320,7 +321,7 @@ def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.rando
     out = np.empty((len(stats), n_resamples))
     vectorised = all(isinstance(s, VectorStatistic) for s in stats)
     if vectorised:
-        designs = [s.design for s in stats]  # type: ignore[union-attr]
+        designs = [s.design for s in stats]  # type: ignore[attr-defined]
         bounds = np.cumsum([0] + [d.shape[1] for d in designs])
         unit_design = resampler.unit_design(np.hstack(designs))
     b = 0
@@ -329,7 +330,7 @@ def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.rando
         if vectorised:
             sums = resampler.unit_counts(draws) @ unit_design
             for j, s in enumerate(stats):
-                out[j, b: b + rows] = s.from_sums(sums[:, bounds[j]: bounds[j + 1]])  # type: ignore[union-attr]
+                out[j, b: b + rows] = s.from_sums(sums[:, bounds[j]: bounds[j + 1]])  # type: ignore[attr-defined]
         else:
             for r in range(rows):
                 idx = resampler.indices(draws[r])

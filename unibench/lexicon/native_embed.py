@@ -129,7 +129,8 @@ class EmbeddingBackend:
 
                     raise UserError(f"the embedding model failed to load ({self.status}) after stored word "
                                     f"vectors were used in this run; repair the 'embed' extra, or delete "
-                                    f"{self._store.parent} so runs record the fallback as unavailable")
+                                    f"{self._store.parent if self._store else 'the store'} so runs record "
+                                    "the fallback as unavailable")
                 return None
             self._write_store(todo)
         elif self._model is None and words:
