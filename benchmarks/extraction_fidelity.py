@@ -22,10 +22,12 @@ AFFECTGPT = ("mer2023", "meld", "mosi", "sims")
 
 def per_checkpoint(card, corpus, model: str, extractor, lexicon) -> dict[str, float]:
     from unibench.adapters import build_adapter
-    from unibench.runner import evaluate
+    from unibench.runner import RunOptions, evaluate_dataset
 
-    o = evaluate(card, corpus, build_adapter(model), extractor, lexicon, "all", "bench", bootstrap=0)
-    return {s["checkpoint"]: s["score"] for s in o.all_scores}
+    o = evaluate_dataset(card, corpus, build_adapter(model), extractor, lexicon,
+                         RunOptions(model_name="bench", model_spec=model, checkpoint_policy="all", bootstrap=0,
+                                    records=False))
+    return {s.checkpoint: s.score for s in o.checkpoints}
 
 
 def compare(card, corpus, model: str, lexicon, label: str) -> list[tuple]:

@@ -69,16 +69,16 @@ def ov_scores(ref: Path, lexicon) -> dict[str, float]:
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card, load_corpus
     from unibench.extract.cache import CacheExtractor
-    from unibench.runner import evaluate
+    from unibench.runner import RunOptions, evaluate_dataset
 
     card = get_card("ovmerd")
     corpus = load_corpus(card, ref / "ov-mer")
     out = {}
     for model in sorted(p for p in (ref / "ov-mer" / "results-ovmerd").iterdir() if p.is_dir()):
-        o = evaluate(card, corpus, build_adapter(f"affectgpt-npz:{model}"), CacheExtractor(), lexicon, "all",
-                     model.name, bootstrap=0)
-        out.update({f"{model.name}/{s['checkpoint'].replace('output-reason-7b-', '')}": s["score"]
-                    for s in o.all_scores})
+        o = evaluate_dataset(card, corpus, build_adapter(f"affectgpt-npz:{model}"), CacheExtractor(), lexicon,
+                             RunOptions(model_name=model.name, model_spec=str(model), checkpoint_policy="all",
+                                        bootstrap=0, records=False))
+        out.update({f"{model.name}/{s.checkpoint.replace('output-reason-7b-', '')}": s.score for s in o.checkpoints})
     return out
 
 
@@ -98,9 +98,7 @@ def main() -> int:
                 "native": native}
     non_emotion = set(native._non_emotion)  # the guards' deliberately unmapped labels (positive, neutral, ...)
     groups = predicted_words(ref)
-    backend = getattr(native, "_backend", None)
-    if backend is not None and native.embedding_fallback:  # batch-encode once instead of word by word
-        backend.encode(sorted({w for ws in groups.values() for w in ws}))
+    native.prepare(sorted({w for ws in groups.values() for w in ws}))  # one batch instead of word by word
     print(f"native {native.version} (embedding fallback {'on' if native.embedding_fallback else 'off'}, threshold "
           f"{native.threshold}); words = every word of the cached extractions")
     print(f"{'outputs':18} {'words':>7}  " + "  ".join(f"{k + ' all':>14} {k + ' emo':>14}" for k in lexicons))

@@ -267,20 +267,19 @@ def test_embedding_never_bypasses_guards(elex):
 
 
 @needs_embedding
-def test_embedding_disk_cache(elex):
-    from unibench.lexicon.native_embed import vocab_key
-
-    elex.map_word("livid", "parrott", "level1")
-    cache = Path(os.environ["UNIBENCH_CACHE_DIR"])
-    key = vocab_key(elex._vocab)
-    npy, meta = cache / f"native-emb-{key}.npy", cache / f"native-emb-{key}.json"
-    assert npy.exists() and meta.exists()
-    import json
-
+def test_embedding_disk_store(elex):
+    """Vectors are remembered per model stack and word: the vocabulary and every word the fallback looked up."""
     import numpy as np
 
-    mat = np.load(npy, allow_pickle=False)
-    assert mat.dtype == np.float32 and mat.shape[0] == len(json.loads(meta.read_text())["words"])
+    from unibench.lexicon.native_embed import store_path
+
+    elex.prepare(["livid"])
+    path = store_path()
+    assert path is not None and path.parent.parent == Path(os.environ["UNIBENCH_CACHE_DIR"])
+    with np.load(path, allow_pickle=False) as z:
+        words, vecs = z["words"].tolist(), z["vectors"]
+    assert vecs.dtype == np.float32 and vecs.shape == (len(words), 384) and {"livid", *elex._vocab} <= set(words)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1, atol=1e-5)
 
 
 @needs_embedding

@@ -86,7 +86,7 @@ def test_word_to_cluster_table(reference, expected):
         assert lex.in_vocabulary(word) == inside
     for word, wheels in table["after_lower_strip_level1_2025"].items():
         for wheel, cluster in wheels.items():
-            assert lex.encoder("level1").clusters(f"[{word}]")[wheel] == [cluster]
+            assert lex.encoder().clusters(f"[{word}]", "level1")[wheel] == [cluster]
     lex26 = load_upstream(reference / "MER2026/emotion_wheel/wheel_mapping.npz")
     assert lex26.id == "mer2026" and len(lex26.forms) == 7356
     for word, wheels in table["lexicon2026_level1_differences"].items():

@@ -16,7 +16,7 @@ from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import Corpus, Extraction, Response, RunSpec, Score
-from unibench.scoring import records as make_records, score_task
+from unibench.scoring import prepare as prepare_lexicon, records as make_records, score_task
 
 PROTOCOL = "mer-unibench"
 
@@ -199,6 +199,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
     gold = list(corpus.gold)
     scores: list[Score] = []
     scored, inputs = {}, []
+    prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
     for c in collected:
         ck = c.checkpoint
         extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)
@@ -214,24 +215,20 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
     chosen, selection = select(scores, opts.checkpoint_policy)
     kept = {s.checkpoint for s in chosen}
     rows: list[dict] = []
-    by_checkpoint: dict[str, list[dict]] = {}
-    for c in collected:
-        name = c.checkpoint.name
-        if not opts.records and name not in kept:
-            continue  # intervals need the kept checkpoints' rows; nothing else is built when nothing is stored
-        _, result = scored[name]
-        out = c.outputs or {}
-        recs = make_records(card.task, gold, c.ext, result, lexicon.wheels)
-        by_checkpoint[name] = [_row(r, name, out.get(r["id"]), c.ext[r["id"]]) for r in recs]
-        rows += by_checkpoint[name]
-    selected = []
-    for s in chosen:
-        ci = None
-        if opts.bootstrap > 0 and s.score is not None:
-            from unibench.intervals import dataset_interval
+    if opts.records:  # the per-sample store: every checkpoint, every stage
+        for c in collected:
+            name = c.checkpoint.name
+            out = c.outputs or {}
+            recs = make_records(card.task, gold, c.ext, scored[name][1], lexicon.wheels)
+            rows += [_row(r, name, out.get(r["id"]), c.ext[r["id"]]) for r in recs]
+    cis: dict[str, dict] = {}
+    expected = {s.checkpoint: s.score for s in chosen if s.score is not None}
+    if opts.bootstrap > 0 and expected:  # from the scorer's arrays; draws shared by the kept checkpoints
+        from unibench.intervals import checkpoint_intervals
 
-            ci = dataset_interval(card, corpus, by_checkpoint[s.checkpoint], s.score, opts.bootstrap, opts.seed)
-        selected.append(s.with_(selection=selection, ci=ci))
+        cis = checkpoint_intervals(card, corpus, {n: r for n, (_, r) in scored.items()}, expected, opts.bootstrap,
+                                   opts.seed)
+    selected = [s.with_(selection=selection, ci=cis.get(s.checkpoint)) for s in chosen]
     all_scores = tuple(s.with_(selection=selection) if s.checkpoint in kept else s for s in scores)
     files = [(f, sha) for i in inputs for part in ("model_files", "extractor_files") for f, sha in i[part].items()]
     spec = RunSpec(
@@ -253,6 +250,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         model["reproduces"] = opts.reproduces
     return DatasetResult(card, corpus, spec, all_scores, tuple(selected), tuple(rows) if opts.records else None,
                          tuple(inputs), model, extractor.describe(), lexicon.describe())
+    prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
 
 
 def portable(path: str, root: str | Path | None) -> str:

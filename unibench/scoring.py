@@ -1,7 +1,8 @@
 """Score one checkpoint's extractions against a corpus: the MER-UniBench metric of each task kind.
 
 Gold labels and extracted label strings become cluster sets through the lexicon (upstream normalisation:
-string_to_list, then lower().strip() per word); the pure metrics do the arithmetic. Each scorer returns the score
+string_to_list, then lower().strip() per word; each string is split once, for both levels); the pure metrics do
+the arithmetic. Each scorer returns the score
 entry and per-sample arrays; `records()` turns those into per-sample rows (what each sample contributed) only for
 the checkpoints that are kept, so intervals and audits need no re-run. Basic sets also carry the non-official
 macro F1 (`secondary.macro_f1`) and, like sentiment sets, a `confusion` table (unibench.class_scores).
@@ -18,6 +19,7 @@ from unibench.class_scores import discrete_views, sentiment_confusion
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
 from unibench.schema import Extraction, GoldLabel
+from unibench.textlists import normalise_words
 
 STANDARD_SENTIMENT = ("positive", "negative", "neutral")
 
@@ -37,13 +39,48 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
+def gold_words(samples: list[GoldLabel]):
+    """Each sample's gold as normalised words, lazily: the open-vocabulary words split at loading (only
+    lower().strip() here), a basic label through the scorer's normalisation (memoised: a corpus has a handful)."""
+    memo: dict[str, list[str]] = {}
+    for s in samples:
+        g = s.gold
+        if isinstance(g, str):
+            words = memo.get(g)
+            if words is None:
+                words = memo[g] = normalise_words(g)
+            yield words
+        else:
+            yield [w.lower().strip() for w in g]
+
+
+def pred_words(samples: list[GoldLabel], ext: dict[str, Extraction]):
+    """Each sample's extracted label string split once (upstream string_to_list + lower().strip()), lazily."""
+    return (normalise_words(ext[s.id].labels) for s in samples)
+
+
 def _gold_strings(samples: list[GoldLabel]) -> list[str]:
     # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
     return [s.gold if isinstance(s.gold, str) else ", ".join(s.gold) for s in samples]
 
 
+def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, Extraction]]) -> None:
+    """Hand a lexicon that batches its lookups (`prepare` overridden: the native lexicon's embeddings) every word
+    of these checkpoints at once, before any of them is scored; other lexicons skip the extra split."""
+    from unibench.lexicon.base import Lexicon
+
+    if task == "sentiment" or type(lexicon).prepare is Lexicon.prepare:
+        return
+    enc = lexicon.encoder()
+    enc.segments(gold_words(samples))
+    for ext in exts:  # tolerant of a missing id: the scorer's id check reports it
+        enc.segments(normalise_words(ext[s.id].labels) for s in samples if s.id in ext)
+    enc.prepare()
+
+
 def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
-    inter, n_gold, _ = lexicon.encoder("level1").counts(_gold_strings(samples), [ext[s.id].labels for s in samples])
+    enc = lexicon.encoder()
+    inter, n_gold, _ = enc.counts(enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext)), "level1")
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
         h = hit_rate_counts(inter[:, i], n_gold[:, i])
@@ -57,10 +94,11 @@ def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon
 
 
 def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
-    gold, pred = _gold_strings(samples), [ext[s.id].labels for s in samples]
+    enc = lexicon.encoder()
+    gold, pred = enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext))  # once, both levels
     levels, arrays = {}, {}
     for level in lexicon.levels:
-        inter, n_gold, n_pred = lexicon.encoder(level).counts(gold, pred)
+        inter, n_gold, n_pred = enc.counts(gold, pred, level)
         per_wheel = {}
         for i, wheel in enumerate(lexicon.wheels):
             m = set_prf_counts(inter[:, i], n_gold[:, i], n_pred[:, i])
@@ -90,7 +128,7 @@ def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexico
              "secondary": {"acc": _pct(m.acc), "n_zero_gold_dropped": m.n_zero_gold,
                            "n_nonstandard_sentiment": nonstandard},
              "confusion": sentiment_confusion([s.gold for s in samples], words)}
-    return Scored(score, {"polarity": pol})
+    return Scored(score, {"polarity": pol, "gold": np.array([s.gold for s in samples], dtype=np.float64)})
 
 
 SCORERS = {"discrete": score_discrete, "sentiment": score_sentiment, "open_vocab": score_open_vocab}
@@ -103,16 +141,28 @@ def score_task(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], 
 def records(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
     """Per-sample rows: id, gold, the extracted labels, and what the sample contributed to each wheel."""
     a = scored.arrays
+    wheels = list(wheels)
+    if task == "discrete":  # per-sample columns as Python values, transposed once (no numpy scalar per cell)
+        cols = [[None if h < 0 else h for h in row] for row in a["hit"].tolist()]
+        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+    elif task == "open_vocab":
+        cols = [[[p, r] if ok else None for p, r, ok in zip(*rows)]
+                for rows in zip(a["p"].tolist(), a["r"].tolist(), a["scored"].tolist())]
+        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+    else:
+        per = a["polarity"].tolist()
+    if not wheels and task != "sentiment":
+        per = [{} for _ in samples]
     rows = []
-    for i, s in enumerate(samples):
-        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": ext[s.id].labels}
+    for s, v in zip(samples, per):
+        e = ext[s.id]
+        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": e.labels}
         if task == "discrete":
-            row["hit"] = {w: (None if a["hit"][k, i] < 0 else int(a["hit"][k, i])) for k, w in enumerate(wheels)}
+            row["hit"] = v
         elif task == "open_vocab":
-            row["pr"] = {w: ([float(a["p"][k, i]), float(a["r"][k, i])] if a["scored"][k, i] else None)
-                         for k, w in enumerate(wheels)}
+            row["pr"] = v
         else:
-            row["sentiment"], row["polarity"] = ext[s.id].sentiment, int(a["polarity"][i])
+            row["sentiment"], row["polarity"] = e.sentiment, v
         if s.cluster is not None:
             row["cluster"] = s.cluster
         rows.append(row)

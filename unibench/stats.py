@@ -5,10 +5,11 @@ resample samples (or whole clusters: dialogue, session, speaker) and recompute t
 
 A statistic is any callable ``statistic(idx) -> float`` that scores the sample indices ``idx`` (with repetition).
 The helpers (`mean_statistic`, `f_of_means_statistic`, `weighted_f1_statistic`, `multi_wheel_statistic`, ...) build
-`VectorStatistic` objects that are also such callables, but additionally score a whole block of resamples at once
-from a matrix of per-sample draw counts. `bootstrap_ci` and `paired_difference` use that fast path when every
-statistic involved offers it; both paths consume the same random draws, so they give the same interval up to
-floating-point rounding.
+`VectorStatistic` objects that are also such callables, but are functions of a few resampled column sums: each has
+a per-sample design matrix, and a block of resamples is scored from one matrix product of the block's draw counts
+with the design. `bootstrap_ci`, `bootstrap_cis` and `paired_difference` use that fast path when every statistic
+involved offers it (all statistics' columns in one product, per-cluster sums when resampling clusters); both paths
+consume the same random draws, so they give the same interval up to floating-point rounding.
 
 All statistics return fractions in [0, 1]; scaling to the paper's x100 is the caller's job.
 """
@@ -23,9 +24,10 @@ from numpy.typing import ArrayLike, NDArray
 
 Statistic = Callable[[NDArray[np.intp]], float]
 
-# Resamples are drawn and scored in blocks of this many rows, to bound memory (a block of counts is
-# _BLOCK x n float64). It is a constant, so the random stream, and hence the interval, depends only on the seed.
-_BLOCK = 128
+# Resamples are drawn and scored in blocks of about this many bytes of draws (and as much again of counts), to bound
+# memory at any n. numpy's Generator.integers yields the same stream whatever the block shape (tested), so the
+# interval depends only on the seed, not on the block size.
+_BLOCK_BYTES = 8 << 20
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -66,16 +68,22 @@ class PairedResult:
 # --------------------------------------------------------------------------------------------------------------
 
 class VectorStatistic:
-    """A statistic over n samples that can score one index vector or a block of resamples given as draw counts.
+    """A statistic over n samples that is a function of resampled column sums.
 
-    Subclasses implement `from_counts(counts)`, where ``counts[b, i]`` is how many times sample i occurs in
-    resample b (shape (B, n), float); it returns the B statistic values. `__call__(idx)` is derived from it.
+    Subclasses set `design`, an (n, m) float array of per-sample columns, and implement `from_sums(sums)`, which
+    maps the (B, m) column sums of B resamples (sums[b] = counts[b] @ design, where counts[b, i] is how many
+    times sample i occurs in resample b) to the B statistic values. `from_counts` and `__call__(idx)` derive
+    from it, so statistics over the same samples can share one matrix product per block of resamples.
     """
 
     n: int
+    design: NDArray[np.float64]
+
+    def from_sums(self, sums: NDArray[np.float64]) -> NDArray[np.float64]:
+        raise NotImplementedError
 
     def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
-        raise NotImplementedError
+        return self.from_sums(counts @ self.design)
 
     def __call__(self, idx: NDArray[np.intp]) -> float:
         counts = np.bincount(np.asarray(idx, dtype=np.intp), minlength=self.n).astype(np.float64)
@@ -98,12 +106,14 @@ def _as_values(values: ArrayLike, name: str) -> NDArray[np.float64]:
     return v
 
 
-def _masked_mean(counts: NDArray[np.float64], values: NDArray[np.float64],
-                 mask: NDArray[np.float64]) -> NDArray[np.float64]:
+def _masked(values: NDArray[np.float64], mask: NDArray[np.float64]) -> NDArray[np.float64]:
     # Excluded samples get weight 0; NaN in an excluded slot must not leak through 0 * NaN.
-    v = np.where(mask > 0, values, 0.0)
+    return np.where(mask > 0, values, 0.0)
+
+
+def _ratio(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (counts @ v) / (counts @ mask)  # NaN when a resample holds no scored sample
+        return num / den  # NaN when a resample holds no scored sample
 
 
 class MeanStatistic(VectorStatistic):
@@ -113,9 +123,10 @@ class MeanStatistic(VectorStatistic):
         self.values = _as_values(values, "values")
         self.n = len(self.values)
         self.mask = _as_mask(mask, self.n)
+        self.design = np.column_stack([_masked(self.values, self.mask), self.mask])
 
-    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
-        return _masked_mean(counts, self.values, self.mask)
+    def from_sums(self, sums: NDArray[np.float64]) -> NDArray[np.float64]:
+        return _ratio(sums[:, 0], sums[:, 1])
 
 
 class FOfMeansStatistic(VectorStatistic):
@@ -132,10 +143,10 @@ class FOfMeansStatistic(VectorStatistic):
             raise ValueError(f"p and r differ in length: {len(self.p)} vs {len(self.r)}")
         self.n = len(self.p)
         self.mask = _as_mask(mask, self.n)
+        self.design = np.column_stack([_masked(self.p, self.mask), _masked(self.r, self.mask), self.mask])
 
-    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
-        P = _masked_mean(counts, self.p, self.mask)
-        R = _masked_mean(counts, self.r, self.mask)
+    def from_sums(self, sums: NDArray[np.float64]) -> NDArray[np.float64]:
+        P, R = _ratio(sums[:, 0], sums[:, 2]), _ratio(sums[:, 1], sums[:, 2])
         with np.errstate(invalid="ignore", divide="ignore"):
             F = 2 * P * R / (P + R)
         return np.where((P + R) == 0, 0.0, F)
@@ -153,16 +164,14 @@ class WeightedF1Statistic(VectorStatistic):
         if yt.shape != yp.shape or yt.ndim != 1:
             raise ValueError(f"y_true and y_pred must be 1-D of equal length, got {yt.shape} and {yp.shape}")
         self.n = len(yt)
-        classes = np.union1d(yt, yp)
+        classes = np.array(_sorted_unique(yt.tolist() + yp.tolist()))
         t = (yt[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot gold
         p = (yp[:, None] == classes[None, :]).astype(np.float64)  # (n, C) one-hot prediction
-        # One (n, 3C) design matrix, so a block of resamples costs a single matrix product.
-        self._design = np.hstack([t * p, t, p])
+        self.design = np.hstack([t * p, t, p])
         self._c = len(classes)
 
-    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
-        s = counts @ self._design
-        tp, support, predicted = s[:, : self._c], s[:, self._c: 2 * self._c], s[:, 2 * self._c:]
+    def from_sums(self, sums: NDArray[np.float64]) -> NDArray[np.float64]:
+        tp, support, predicted = sums[:, : self._c], sums[:, self._c: 2 * self._c], sums[:, 2 * self._c:]
         denom = support + predicted
         with np.errstate(invalid="ignore", divide="ignore"):
             f1 = np.where(denom > 0, 2 * tp / denom, 0.0)
@@ -184,9 +193,12 @@ class MultiWheelStatistic(VectorStatistic):
             raise ValueError(f"wheels disagree on the number of samples: {sorted(sizes)}")
         self.wheels = list(wheels)
         self.n = sizes.pop()
+        self.design = np.hstack([w.design for w in self.wheels])
+        self._bounds = np.cumsum([0] + [w.design.shape[1] for w in self.wheels])
 
-    def from_counts(self, counts: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.mean([w.from_counts(counts) for w in self.wheels], axis=0)
+    def from_sums(self, sums: NDArray[np.float64]) -> NDArray[np.float64]:
+        b = self._bounds
+        return np.mean([w.from_sums(sums[:, b[j]: b[j + 1]]) for j, w in enumerate(self.wheels)], axis=0)
 
 
 def mean_statistic(values: ArrayLike, mask: ArrayLike | None = None) -> MeanStatistic:
@@ -232,8 +244,8 @@ def ov_f_statistic(p: ArrayLike, r: ArrayLike, masks: ArrayLike) -> MultiWheelSt
 class _Resampler:
     """Draws resamples as blocks of unit draws (samples, or clusters when clustered) from one seeded generator.
 
-    Both the generic path (explicit index vectors) and the vectorised path (count matrices) are derived from the
-    same draws, so they see identical resamples.
+    Both the generic path (explicit index vectors) and the vectorised path (unit draw counts times the design
+    summed per unit) are derived from the same draws, so they see identical resamples.
     """
 
     def __init__(self, n: int, clusters: Sequence[Hashable] | ArrayLike | None):
@@ -244,11 +256,12 @@ class _Resampler:
         if clusters is None:
             self.k = n
             return
-        labels = np.asarray(clusters)
-        if labels.shape != (n,):
-            raise ValueError(f"clusters has shape {labels.shape}, expected ({n},)")
-        _, self.cluster_of = np.unique(labels, return_inverse=True)
-        self.cluster_of = self.cluster_of.reshape(-1)
+        arr = np.asarray(clusters, dtype=object)
+        if arr.shape != (n,):
+            raise ValueError(f"clusters has shape {arr.shape}, expected ({n},)")
+        labels = arr.tolist()
+        index = {c: i for i, c in enumerate(_sorted_unique(labels))}  # cluster ids in sorted order, as np.unique
+        self.cluster_of = np.fromiter((index[c] for c in labels), dtype=np.intp, count=n)
         self.k = int(self.cluster_of.max()) + 1
         # Members of each cluster as contiguous runs of `order`: cluster c is order[start[c] : start[c] + size[c]].
         self.order = np.argsort(self.cluster_of, kind="stable")
@@ -256,21 +269,28 @@ class _Resampler:
         self.start = np.concatenate([[0], np.cumsum(self.size)[:-1]])
 
     def blocks(self, rng: np.random.Generator, n_resamples: int) -> Iterator[NDArray[np.intp]]:
-        """Blocks of shape (rows, k): each row draws k units (samples or clusters) with replacement."""
+        """Blocks of shape (rows, k), about _BLOCK_BYTES each: each row draws k units with replacement."""
+        per_block = max(1, _BLOCK_BYTES // (8 * self.k))
         done = 0
         while done < n_resamples:
-            rows = min(_BLOCK, n_resamples - done)
+            rows = min(per_block, n_resamples - done)
             yield rng.integers(0, self.k, size=(rows, self.k))
             done += rows
 
-    def counts(self, draws: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Per-sample multiplicities (rows, n) for a block of draws."""
-        rows = draws.shape[0]
-        offset = (np.arange(rows) * self.k)[:, None]
-        unit_counts = np.bincount((draws + offset).ravel(), minlength=rows * self.k).reshape(rows, self.k)
-        if self.clustered:
-            unit_counts = unit_counts[:, self.cluster_of]  # every member inherits its cluster's draw count
-        return unit_counts.astype(np.float64)
+    def unit_counts(self, draws: NDArray[np.intp]) -> NDArray[np.float64]:
+        """How often each unit occurs in each resample of a block: (rows, k). One bincount per row: its k counts
+        stay in cache, which is twice as fast as one bincount over the whole block at large k."""
+        out = np.empty(draws.shape, dtype=np.float64)
+        for i, row in enumerate(draws):
+            out[i] = np.bincount(row, minlength=self.k)
+        return out
+
+    def unit_design(self, design: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The design summed per unit (a drawn cluster adds all its members), so a resample's column sums are
+        its unit counts times this (k, m) matrix."""
+        if not self.clustered:
+            return design
+        return np.add.reduceat(design[self.order], self.start, axis=0)
 
     def indices(self, draw_row: NDArray[np.intp]) -> NDArray[np.intp]:
         """The sample indices of one resample; a drawn cluster contributes all its members, once per draw."""
@@ -296,29 +316,57 @@ def _check_n(stat: Statistic, n: int) -> None:
 
 def _replicates(stats: Sequence[Statistic], resampler: _Resampler, rng: np.random.Generator,
                 n_resamples: int) -> NDArray[np.float64]:
-    """Bootstrap replicates, shape (len(stats), n_resamples); all statistics see the same resamples."""
+    """Bootstrap replicates, shape (len(stats), n_resamples); all statistics see the same resamples. Vector
+    statistics cost one matrix product per block over all their columns; non-finite replicates are left in."""
     out = np.empty((len(stats), n_resamples))
     vectorised = all(isinstance(s, VectorStatistic) for s in stats)
+    if vectorised:
+        designs = [s.design for s in stats]  # type: ignore[attr-defined]
+        bounds = np.cumsum([0] + [d.shape[1] for d in designs])
+        unit_design = resampler.unit_design(np.hstack(designs))
     b = 0
     for draws in resampler.blocks(rng, n_resamples):
         rows = draws.shape[0]
         if vectorised:
-            counts = resampler.counts(draws)
+            sums = resampler.unit_counts(draws) @ unit_design
             for j, s in enumerate(stats):
-                out[j, b: b + rows] = s.from_counts(counts)  # type: ignore[union-attr,attr-defined]
+                out[j, b: b + rows] = s.from_sums(sums[:, bounds[j]: bounds[j + 1]])  # type: ignore[attr-defined]
         else:
             for r in range(rows):
                 idx = resampler.indices(draws[r])
                 for j, s in enumerate(stats):
                     out[j, b + r] = s(idx)
         b += rows
-    bad = ~np.isfinite(out)
+    return out
+
+
+def _sorted_unique(values: list) -> list:
+    return sorted(set(values))
+
+
+def _quantiles(values: NDArray[np.float64], qs: Sequence[float]) -> list[float]:
+    """numpy.quantile's default (linear interpolation, its lerp included) without numpy.quantile, which imports
+    numpy.ma (a tenth of a small run's start-up)."""
+    x = np.sort(values)
+    out = []
+    for q in qs:
+        pos = q * (len(x) - 1)
+        lo = int(np.floor(pos))
+        hi, t = min(lo + 1, len(x) - 1), pos - lo
+        a, b = float(x[lo]), float(x[hi])
+        out.append(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t)
+    return out
+
+
+def _finite(reps: NDArray[np.float64]) -> NDArray[np.float64]:
+    bad = ~np.isfinite(reps)
     if bad.any():
         # Typically a resample with no scored sample on some wheel (tiny data, few clusters): refuse rather than
         # silently narrow the interval.
-        raise ValueError(f"{int(bad.any(axis=0).sum())} of {n_resamples} resamples gave a non-finite statistic; "
-                         "the sample is too small (or too few clusters) for this bootstrap")
-    return out
+        n_bad = int(bad.reshape(-1, reps.shape[-1]).any(axis=0).sum())
+        raise ValueError(f"{n_bad} of {reps.shape[-1]} resamples gave a non-finite "
+                         "statistic; the sample is too small (or too few clusters) for this bootstrap")
+    return reps
 
 
 def bootstrap_ci(statistic: Statistic, n: int, *, clusters: Sequence[Hashable] | ArrayLike | None = None,
@@ -331,14 +379,35 @@ def bootstrap_ci(statistic: Statistic, n: int, *, clusters: Sequence[Hashable] |
     The interval is the alpha/2 and 1 - alpha/2 quantiles (numpy's default linear interpolation) of the
     replicates; `point` is the statistic on all n samples. Same seed, same interval.
     """
+    got = bootstrap_cis([statistic], n, clusters=clusters, n_resamples=n_resamples, seed=seed, alpha=alpha)[0]
+    if isinstance(got, ValueError):
+        raise got
+    return got
+
+
+def bootstrap_cis(statistics: Sequence[Statistic], n: int, *,
+                  clusters: Sequence[Hashable] | ArrayLike | None = None, n_resamples: int = 1000, seed: int = 0,
+                  alpha: float = 0.05) -> list[CI | ValueError]:
+    """`bootstrap_ci` of several statistics over the same n samples (e.g. every checkpoint of a dataset) from one
+    set of draws: each gets exactly the interval its own `bootstrap_ci` call with this seed gives (the draws
+    depend only on n, the clusters and the seed), at the cost of one matrix product per block for all of them.
+    A statistic the data cannot support (a non-finite replicate) gets its ValueError in place of a CI."""
     _check_args(n_resamples, alpha)
-    _check_n(statistic, n)
+    for s in statistics:
+        _check_n(s, n)
     resampler = _Resampler(n, clusters)
-    point = float(statistic(np.arange(n)))
-    reps = _replicates([statistic], resampler, np.random.default_rng(seed), n_resamples)[0]
-    low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
-    return CI(low=float(low), high=float(high), point=point, n_resamples=n_resamples, seed=seed,
-              method="percentile", clustered=resampler.clustered, alpha=alpha)
+    everything = np.arange(n)
+    reps = _replicates(statistics, resampler, np.random.default_rng(seed), n_resamples)
+    out: list[CI | ValueError] = []
+    for s, r in zip(statistics, reps):
+        try:
+            low, high = _quantiles(_finite(r), (alpha / 2, 1 - alpha / 2))
+        except ValueError as err:
+            out.append(err)
+            continue
+        out.append(CI(low=float(low), high=float(high), point=float(s(everything)), n_resamples=n_resamples,
+                      seed=seed, method="percentile", clustered=resampler.clustered, alpha=alpha))
+    return out
 
 
 def paired_difference(stat_a: Statistic, stat_b: Statistic, n: int, *,
@@ -360,9 +429,9 @@ def paired_difference(stat_a: Statistic, stat_b: Statistic, n: int, *,
     resampler = _Resampler(n, clusters)
     everything = np.arange(n)
     diff = float(stat_a(everything)) - float(stat_b(everything))
-    reps = _replicates([stat_a, stat_b], resampler, np.random.default_rng(seed), n_resamples)
+    reps = _finite(_replicates([stat_a, stat_b], resampler, np.random.default_rng(seed), n_resamples))
     d = reps[0] - reps[1]
-    low, high = np.quantile(d, [alpha / 2, 1 - alpha / 2])
+    low, high = _quantiles(d, (alpha / 2, 1 - alpha / 2))
     tail = min(int((d <= 0).sum()), int((d >= 0).sum())) + 1
     p_value = min(1.0, 2 * tail / (n_resamples + 1))
     return PairedResult(diff=diff, low=float(low), high=float(high), p_value=p_value, n_resamples=n_resamples,

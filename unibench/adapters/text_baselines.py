@@ -118,7 +118,7 @@ class TextEmbed(_TextBaseline):
 
         native = load_native(embedding_fallback=False)
         vocab = sorted({w for wid in native.wheels for w in native.wheel(wid).words})
-        sims = emb @ backend.vocabulary_matrix(vocab).T  # the vocabulary matrix is cached on disk
+        sims = emb @ backend.vectors(vocab).T  # word vectors are remembered on disk
         for s, row in zip(samples, sims):
             order = np.argsort(-row, kind="stable")[:TOP_K]
             words = tuple(vocab[i] for i in order if row[i] >= MIN_SIMILARITY) or (vocab[int(order[0])],)

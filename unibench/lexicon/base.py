@@ -33,14 +33,18 @@ class Lexicon:
                 out.add(c)
         return frozenset(out)
 
-    def encoder(self, level: str):
-        """The (memoising) packed-bitmask encoder of label strings at a level, one per lexicon and level."""
-        cache = self.__dict__.setdefault("_encoders", {})
-        if level not in cache:
+    def prepare(self, words: Iterable[str]) -> None:
+        """Called with words about to be mapped for the first time, all at once, so a lexicon with a costly
+        fallback (the native lexicon's embeddings) can do it in one batch. Nothing to do by default."""
+
+    def encoder(self):
+        """The (memoising) packed-bitmask encoder of word lists, one per lexicon."""
+        enc = self.__dict__.get("_encoder")
+        if enc is None:
             from unibench.lexicon.encode import ClusterEncoder
 
-            cache[level] = ClusterEncoder(self, level)
-        return cache[level]
+            enc = self.__dict__["_encoder"] = ClusterEncoder(self)
+        return enc
 
     def describe(self) -> dict:
         return {"id": self.id, "version": self.version, "checksum": self.checksum}

@@ -1,17 +1,18 @@
-"""Fast set arithmetic for scoring: each label string's clusters on every wheel packed into bitmask lanes.
+"""Fast set arithmetic for scoring: each sample's clusters on every wheel as bitmasks, from its words.
 
-A string's clusters (one lane of LANE_BITS bits per wheel) are one Python int: the OR of its words' ints, each
-memoised, so a string costs a split and a few dict lookups. Unpacked to a (n, wheels, words) uint64 array, the set
-sizes |G|, |P| and |G ∩ P| for every sample and wheel are popcounts.
+Words are mapped once per encoder (lexicon and level) and remembered; whole label strings are not (they are
+mostly unique, so a string memo only costs memory). A table holds one row of bitmask lanes per known word (row 0:
+no cluster); a sample's set is the OR of its words' rows (`numpy.bitwise_or.reduceat`), and the set sizes |G|,
+|P| and |G ∩ P| for every sample and wheel are popcounts.
 """
 
 from __future__ import annotations
 
+from typing import Iterable, Sequence
+
 import numpy as np
 
 from unibench.textlists import normalise_words
-
-LANE_BITS = 256  # clusters per wheel and level; the upstream wheels have at most 55
 
 
 def _popcount(a: np.ndarray) -> np.ndarray:
@@ -21,58 +22,104 @@ def _popcount(a: np.ndarray) -> np.ndarray:
 
 
 class ClusterEncoder:
-    """Label strings -> packed cluster sets for one lexicon at one level."""
+    """Word lists -> packed cluster sets for one lexicon, at each of its levels.
 
-    def __init__(self, lexicon, level: str):
-        self.lexicon, self.level = lexicon, level
+    `segments` turns word lists into row ids once; `counts` reads them at any level, so a label string is split
+    and looked up once for both levels.
+    """
+
+    def __init__(self, lexicon):
+        self.lexicon = lexicon
         self.wheels = tuple(lexicon.wheels)
-        self._bits: list[dict[str, int]] = [{} for _ in self.wheels]
-        self._words: dict[str, int] = {}
-        self._strings: dict[str, bytes] = {}  # packed little-endian lanes, ready for numpy
-        self._nbytes = len(self.wheels) * LANE_BITS // 8
+        self._words: list[str] = [""]  # row -> word; row 0 is no word (the empty set)
+        self._index: dict[str, int] = {}
+        self._prepared = 1  # rows handed to lexicon.prepare so far
+        self._levels: dict[str, _Level] = {}
 
-    def _word(self, word: str) -> int:
-        packed = 0
-        for i, wheel in enumerate(self.wheels):
-            cluster = self.lexicon.map_word(word, wheel, self.level)
-            if cluster is not None:
-                bit = self._bits[i].setdefault(cluster, len(self._bits[i]))
-                if bit >= LANE_BITS:
-                    raise ValueError(f"wheel {wheel} has more than {LANE_BITS} clusters at {self.level}")
-                packed |= 1 << (i * LANE_BITS + bit)
-        self._words[word] = packed
-        return packed
+    def segments(self, word_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids with a leading row 0 per sample (so an empty list ORs to nothing), and each sample's start.
+        `word_lists` may be a generator: only each word's first occurrence is kept (as a table row)."""
+        index, words = self._index, self._words
+        ids: list[int] = []
+        starts: list[int] = []
+        for ws in word_lists:
+            starts.append(len(ids))
+            ids.append(0)
+            for w in ws:
+                i = index.get(w)
+                if i is None:
+                    i = index[w] = len(words)
+                    words.append(w)
+                ids.append(i)
+        return np.array(ids, dtype=np.intp), np.array(starts, dtype=np.intp)
 
-    def _packed(self, labels: str) -> bytes:
-        got = self._strings.get(labels)
+    def prepare(self) -> None:
+        """Hand the lexicon every word it has not seen yet, at once (the native lexicon embeds its unknown words
+        in one batch), before any of them is mapped."""
+        if self._prepared < len(self._words):
+            self.lexicon.prepare(self._words[max(1, self._prepared):])
+            self._prepared = len(self._words)
+
+    def level(self, level: str) -> "_Level":
+        got = self._levels.get(level)
         if got is None:
-            mask = 0
-            words = self._words
-            for w in normalise_words(labels):
-                mask |= words[w] if w in words else self._word(w)
-            got = self._strings[labels] = mask.to_bytes(self._nbytes, "little")
+            got = self._levels[level] = _Level(self, level)
         return got
 
-    def encode(self, labels: str) -> int:
-        return int.from_bytes(self._packed(labels), "little")
-
-    def array(self, label_strings) -> np.ndarray:
-        """(n, wheels, LANE_BITS // 64) uint64 masks of the given strings."""
-        packed, get = self._strings, self._packed
-        buf = b"".join([packed[s] if s in packed else get(s) for s in label_strings])
-        return np.frombuffer(buf, dtype="<u8").reshape(-1, len(self.wheels), LANE_BITS // 64)
-
-    def counts(self, gold_strings, pred_strings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """|G ∩ P|, |G|, |P| as (n, wheels) int arrays."""
-        g, p = self.array(gold_strings), self.array(pred_strings)
+    def counts(self, gold: tuple[np.ndarray, np.ndarray], pred: tuple[np.ndarray, np.ndarray], level: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """|G ∩ P|, |G|, |P| as (n, wheels) int arrays from the segments of gold and predicted words."""
+        lv = self.level(level)
+        g, p = lv.masks(gold), lv.masks(pred)
         return _popcount(g & p), _popcount(g), _popcount(p)
 
-    def clusters(self, labels: str) -> dict[str, list[str]]:
-        """The cluster names of one string per wheel (for records and audits)."""
-        packed = self.encode(labels)
+    def clusters(self, labels: str, level: str = "level1") -> dict[str, list[str]]:
+        """The cluster names of one label string per wheel (for audits)."""
+        lv = self.level(level)
+        mask = lv.masks(self.segments([normalise_words(labels)]))[0]
         out = {}
         for i, wheel in enumerate(self.wheels):
-            names = {b: c for c, b in self._bits[i].items()}
-            lane = (packed >> (i * LANE_BITS)) & ((1 << LANE_BITS) - 1)
-            out[wheel] = sorted(names[b] for b in range(lane.bit_length()) if lane >> b & 1)
+            names = {b: c for c, b in lv.bits[i].items()}
+            out[wheel] = sorted(names[b] for b in names if int(mask[i, b // 64]) >> (b % 64) & 1)
         return out
+
+
+class _Level:
+    """The encoder's words mapped at one level: a cluster bit per wheel, and the lanes table."""
+
+    def __init__(self, encoder: ClusterEncoder, level: str):
+        self.encoder, self.level = encoder, level
+        self.bits: list[dict[str, int]] = [{} for _ in encoder.wheels]  # cluster -> bit, per wheel
+        self._rows: list[tuple[int, ...]] = []  # bit per wheel for each mapped row, -1: no cluster
+        self._table: np.ndarray | None = None
+
+    def _map(self, word: str) -> tuple[int, ...]:
+        if not word:
+            return (-1,) * len(self.bits)
+        out = []
+        for i, wheel in enumerate(self.encoder.wheels):
+            cluster = self.encoder.lexicon.map_word(word, wheel, self.level)
+            out.append(-1 if cluster is None else self.bits[i].setdefault(cluster, len(self.bits[i])))
+        return tuple(out)
+
+    def table(self) -> np.ndarray:
+        """(rows, wheels, lanes) uint64: each known word's cluster bit on every wheel (64 clusters a lane)."""
+        words = self.encoder._words
+        if self._table is None or len(self._rows) < len(words):
+            self.encoder.prepare()
+            self._rows += [self._map(w) for w in words[len(self._rows):]]
+            bits = np.array(self._rows, dtype=np.int64).reshape(len(self._rows), len(self.bits))
+            lanes = max(1, -(-max(len(b) for b in self.bits) // 64))
+            table = np.zeros((*bits.shape, lanes), dtype=np.uint64)
+            row, wheel = np.nonzero(bits >= 0)
+            b = bits[row, wheel]
+            table[row, wheel, b // 64] = np.left_shift(np.uint64(1), (b % 64).astype(np.uint64))
+            self._table = table
+        return self._table
+
+    def masks(self, segments: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        ids, starts = segments
+        table = self.table()
+        if not len(starts):
+            return np.zeros((0, *table.shape[1:]), dtype=np.uint64)
+        return np.bitwise_or.reduceat(table[ids], starts, axis=0)

