@@ -179,13 +179,12 @@ def _row(base: dict, checkpoint: str, response: Response | None, extraction: Ext
         row["sentiment"] = extraction.sentiment
     if response is not None:
         row["response"] = response.text
-        pred = {k: v for k, v in response.to_dict().items() if k not in ("text", "error")}
-        if pred:
-            row["prediction"] = pred
-        from unibench.report.confidence import response_confidence
+        if response.structured:
+            from unibench.report.confidence import response_confidence
 
-        if (conf := response_confidence(response)) is not None:  # the report ranks errors by it
-            row["confidence"] = conf
+            row["prediction"] = {k: v for k, v in response.to_dict().items() if k not in ("text", "error")}
+            if (conf := response_confidence(response)) is not None:  # the report ranks errors by it
+                row["confidence"] = conf
     errors = {k: v for k, v in (("output", response.error if response else None),
                                 ("extraction", extraction.error)) if v}
     if errors:

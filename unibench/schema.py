@@ -73,8 +73,12 @@ class Response:
 
     def to_dict(self) -> dict:
         """The non-empty fields (labels as a list), as the per-sample store holds them."""
-        return {k: (list(v) if isinstance(v, tuple) else dict(v) if k == "probs" else v)
-                for k, v in asdict(self).items() if v is not None}
+        out: dict[str, Any] = {}
+        for k in _RESPONSE_FIELDS:  # attribute reads, not dataclasses.asdict: this runs once per stored sample
+            v = getattr(self, k)
+            if v is not None:
+                out[k] = list(v) if k == "labels" else dict(v) if k == "probs" else v
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "Response":
@@ -82,6 +86,9 @@ class Response:
         kept: dict[str, Any] = {k: (tuple(v) if k == "labels" and v is not None else v)
                                 for k, v in d.items() if k in names}
         return cls(**kept)
+
+
+_RESPONSE_FIELDS = ("text", "label", "labels", "valence", "probs", "error")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,8 @@ def load_result(path: str | Path) -> dict:
 
 
 def encode_rows(rows: Iterable[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n" for r in rows)
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode  # one encoder
+    return "".join([encode(r) + "\n" for r in rows])
 
 
 def sample_rows(path: str | Path, doc: dict, checkpoint: str | None = None) -> list[dict] | None:
