@@ -12,7 +12,7 @@ from pathlib import Path
 from unibench import __version__
 from unibench.errors import UserError, preview
 from unibench.merbench import merbench_secondary
-from unibench.paths import combine_sha256, sha256_file
+from unibench.paths import combine_sha256, safe_name, sha256_file
 from unibench.schema import RunSpec
 from unibench.scoring import records as make_records, score_task
 
@@ -253,4 +253,5 @@ def result_document(o: DatasetOutcome, adapter, extractor, lexicon, command: str
 
 
 def result_path(results_dir: str | Path, model_name: str, dataset: str, partial: bool) -> Path:
+    safe_name(model_name, "model name"), safe_name(dataset, "dataset name")  # nothing outside --results-dir
     return Path(results_dir) / model_name / (f"{dataset}.partial.json" if partial else f"{dataset}.json")

@@ -63,10 +63,14 @@ class ModelAdapter:
 
     @property
     def default_name(self) -> str:
-        return re.sub(r"[^A-Za-z0-9._+-]+", "-", Path(self.arg).name or self.kind).strip("-") or self.kind
+        from unibench.paths import slug
+
+        return slug(Path(self.arg).name or self.kind, self.kind or "model")
 
     def describe(self) -> dict:
-        return {"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})}
+        from unibench.redact import redact
+
+        return redact({"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})})
 
     def checkpoints(self, card) -> list[Checkpoint]:
         return [Checkpoint(name=self.default_name or self.kind or "model")]

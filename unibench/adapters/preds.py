@@ -220,13 +220,26 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
         elif kind == "labels":
             out[name] = Response(labels=tuple(string_to_list(v)))
         elif kind == "valence":
-            out[name] = Response(valence=float(v))
+            out[name] = Response(valence=_finite(v, table.path, name, fld))
         else:
             pairs = v.items() if t == "pdict" else zip(order, v)
-            out[name] = Response(probs={check(k, name): float(p) for k, p in pairs})
+            out[name] = Response(probs={check(k, name): _finite(p, table.path, name, fld) for k, p in pairs})
     if kind == "probs":
         info["logits"] = fld.lower() in LOGIT_FIELDS
     return out, info
+
+
+def _finite(v, path, sample: str, fld: str) -> float:
+    """A prediction number as a finite float, or a one-line error naming the sample (npz files can hold NaN,
+    infinities and integers too large for a float)."""
+    try:
+        x = float(v)
+    except (OverflowError, ValueError, TypeError):
+        x = math.nan
+    if not math.isfinite(x):
+        raise UserError(f"{path}: sample {sample}: '{fld}' holds {str(v)[:40]!r}, not a finite number; "
+                        "write a real number (or drop the row and re-export the whole split)")
+    return x
 
 
 class PredsAdapter(ModelAdapter):
@@ -243,7 +256,9 @@ class PredsAdapter(ModelAdapter):
     @property
     def default_name(self) -> str:
         p = Path(self.arg)
-        return super().default_name if p.is_dir() else (p.stem or super().default_name)
+        from unibench.paths import slug
+
+        return super().default_name if p.is_dir() else slug(p.stem, super().default_name)
 
     def files(self) -> list[Path]:
         p = Path(self.arg)

@@ -97,9 +97,12 @@ def _modalities(value: str | None) -> dict | None:
 def invocation(args) -> dict:
     """The arguments `unibench check` needs to re-score a stored result (paths as given; no secrets are taken
     on the command line, adapter options included)."""
-    return {"model": args.model, "model_args": list(args.model_arg), "dataset": args.dataset,
-            "data_root": args.data_root, "lexicon": args.lexicon, "extractor": args.extractor,
-            "checkpoint": args.checkpoint, "allow_partial": bool(args.allow_partial)}
+    from unibench.redact import redact
+
+    return redact({"model": args.model, "model_args": list(args.model_arg), "dataset": args.dataset,
+                   "data_root": args.data_root, "lexicon": args.lexicon, "extractor": args.extractor,
+                   "checkpoint": args.checkpoint, "allow_partial": bool(args.allow_partial),
+                   "max_failed": args.max_failed})
 
 
 def run_options(args) -> dict:
@@ -151,7 +154,7 @@ def run(args) -> int:
     from unibench.datasets.loader import data_root
     from unibench.errors import UserError
     from unibench.extract.auto import resolve_extractor
-    from unibench.paths import write_atomic
+    from unibench.paths import safe_name, write_atomic
     from unibench.report import format_table, summary
     from unibench.runner import evaluate, result_path
     from unibench.commands.run_shard import run_shard, write_shards
@@ -167,7 +170,7 @@ def run(args) -> int:
     adapter = build_adapter(args.model, options)
     if hasattr(adapter, "progress"):
         adapter.progress = args.progress
-    name = args.name or adapter.default_name
+    name = safe_name(args.name or adapter.default_name, "--name" if args.name else "model name (set --name)")
     requested_all = args.dataset.strip().lower() == "all"
     names = split_list(args.dataset, suite_names(), "dataset")
     cards = [get_card(n) for n in names]  # unknown names fail here, before any work
@@ -193,7 +196,8 @@ def run(args) -> int:
     if not outcomes:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
     _check_failures(outcomes, args.max_failed, shard is not None)
-    command = "unibench " + shlex.join(sys.argv[1:])
+    from unibench.redact import redact
+    command = "unibench " + shlex.join(redact(sys.argv[1:]))
     if shard is not None:
         return write_shards(outcomes, skipped, args, name, shard, command, extractor)
     written = []
