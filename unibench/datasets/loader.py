@@ -5,13 +5,14 @@ Scoring needs only the label file; subtitles are read when asked for and media p
 
 from __future__ import annotations
 
-import csv
+import math
 import os
 import re
 from pathlib import Path
 
 from unibench.datasets.cards import DatasetCard
 from unibench.errors import UserError, preview
+from unibench.parse import open_csv
 from unibench.paths import sha256_file
 from unibench.schema import Corpus, Sample
 from unibench.textlists import string_to_list
@@ -49,6 +50,10 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     corpus = data[card.split]
     if not isinstance(corpus, dict):
         raise UserError(f"{path}[{card.split}]: expected a dict name -> {{'emo', 'val'}}")
+    odd_names = [k for k in corpus if not isinstance(k, str) or not k]
+    if odd_names:
+        raise UserError(f"{path}[{card.split}]: sample name {odd_names[0]!r} is not a non-empty string; "
+                        "restore the upstream label file")
     if card.name_filter:
         keep = re.compile(card.name_filter)
         corpus = {k: v for k, v in corpus.items() if keep.search(k)}
@@ -57,11 +62,14 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
         try:
             if card.task == "sentiment":
                 gold[name] = float(rec["val"])
+                if not math.isfinite(gold[name]):
+                    raise UserError(f"{path}[{card.split}]: sample {name}: valence {rec['val']!r} is not a finite "
+                                    "number; restore the upstream label file (or fix that sample's 'val')")
             else:
                 emo = rec["emo"]
-                gold[name] = card.index_to_label[int(emo)] if card.index_to_label and not isinstance(emo, str) else str(emo)
-        except (KeyError, TypeError, ValueError, IndexError) as err:
-            raise UserError(f"{path}[{card.split}]: sample {name}: bad label record {rec!r} "
+                gold[name] = _class(card, emo) if card.index_to_label and not isinstance(emo, str) else str(emo)
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as err:
+            raise UserError(f"{path}[{card.split}]: sample {name}: bad label record {_short(rec)} "
                             f"({type(err).__name__}); expected {{'emo': ..., 'val': ...}}") from None
     if card.task == "discrete" and card.label_space:
         odd = {g for g in gold.values() if g not in card.label_space}
@@ -70,18 +78,32 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     return gold
 
 
+def _class(card: DatasetCard, emo) -> str:
+    """A class index of the card's index_to_label: a whole number in range (no negative indexing, no 2.7 -> 2)."""
+    if isinstance(emo, bool) or float(emo) != int(emo) or not 0 <= int(emo) < len(card.index_to_label):
+        raise ValueError(f"class index {emo!r} outside 0..{len(card.index_to_label) - 1}")
+    return card.index_to_label[int(emo)]
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
 def _csv_gold(card: DatasetCard, path: Path) -> dict[str, tuple[str, ...]]:
     """name,openset rows; an empty list means ['neutral'] (upstream OVMERDPlus_Dataset)."""
     gold = {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    with open_csv(path) as reader:
         if not {"name", "openset"} <= set(reader.fieldnames or ()):
             raise UserError(f"{path}: expected columns 'name,openset'")
         for row in reader:
-            if row["name"] in gold:
-                raise UserError(f"{path}: sample {row['name']} appears twice")
-            words = string_to_list(row["openset"]) or ["neutral"]
-            gold[row["name"]] = tuple(words)
+            name = row["name"]
+            if not name:
+                raise UserError(f"{path}: line {reader.line_num} has no sample name; restore the upstream label file")
+            if name in gold:
+                raise UserError(f"{path}: sample {name} appears twice (line {reader.line_num})")
+            words = string_to_list(row["openset"] or "") or ["neutral"]
+            gold[name] = tuple(words)
     return gold
 
 
@@ -92,8 +114,7 @@ def _restrict_names(card: DatasetCard, folder: Path, gold: dict) -> dict:
     path = folder / spec.get("file", "")
     if not spec or not path.is_file():
         return gold
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    with open_csv(path) as reader:
         if spec["column"] not in (reader.fieldnames or ()):
             raise UserError(f"{path}: no column '{spec['column']}' (the card reads the test names from it)")
         names = [row[spec["column"]] for row in reader]
@@ -109,12 +130,11 @@ def _subtitles(card: DatasetCard, folder: Path) -> dict[str, str]:
     path = folder / spec.get("file", "")
     if not spec or not path.is_file():
         return {}
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
+    with open_csv(path) as reader:
         col = spec["column"]
-        if col not in (reader.fieldnames or ()):
-            raise UserError(f"{path}: no column '{col}' (the card reads subtitles from it)")
-        return {row["name"]: row[col] for row in reader}
+        if not {col, "name"} <= set(reader.fieldnames or ()):
+            raise UserError(f"{path}: no column 'name' or '{col}' (the card reads subtitles from them)")
+        return {row["name"]: row[col] or "" for row in reader}
 
 
 def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bool = False,

@@ -54,6 +54,14 @@ def _published(s: dict, datasets: list[str]) -> list[str]:
     return out
 
 
+def _failed(cell: dict) -> str:
+    """Beside a score: how many samples failed, and whether that kept the cell out of the ranking."""
+    n = cell.get("n_failed")
+    if not n:
+        return ""
+    return f" ({n} failed{'; not ranked' if cell.get('ranked') is False else ''})"
+
+
 def _run_table(s: dict, datasets: list[str]) -> list[str]:
     ci_id = "ci-" + anchor(s["id"])
     out = [f"Protocol `{s['protocol']}`, lexicon `{s['lexicon']}`, extractor `{s['extractor']}`. "
@@ -64,7 +72,7 @@ def _run_table(s: dict, datasets: list[str]) -> list[str]:
         cells = []
         for d in datasets:
             c = r["cells"].get(d)
-            cells.append("—" if c is None else _f(c["score"]) + (BEST_OF if c["best_of_n_on_test"] else ""))
+            cells.append("—" if c is None else _f(c["score"]) + (BEST_OF if c["best_of_n_on_test"] else "") + _failed(c))
         m = r["mean"]
         out.append("| " + " | ".join([f"[{r['model']}](#{ci_id})", *(_mod(r["modalities"], k) for k in "AVT"), *cells,
                                       _f(m["value"])]) + " |")
@@ -83,6 +91,13 @@ def _run_table(s: dict, datasets: list[str]) -> list[str]:
                          f"dataset's test set (as the paper does), so the row mixes checkpoints; {what}")
         if r["modalities"] is None:
             notes.append(f"{r['model']}: modalities not recorded (pass `--modalities A,V,T` to `unibench run`)")
+        for d, c in r["cells"].items():
+            if c.get("n_failed"):
+                notes.append(f"{r['model']} / {HEADERS.get(d, d)}: {c['n_failed']} of {c['n_total']} samples failed "
+                             "(model call or extraction) and were scored as empty predictions"
+                             + ("; more than the run's `--max-failed` "
+                                f"{c['max_failed']:g} allows, so the cell is not ranked and not in the mean"
+                                if c.get("ranked") is False else ""))
     out.append("")
     out += [f"- {n}." for n in notes]
     out.append("")

@@ -12,7 +12,6 @@ sample and the fix. Values are kept verbatim (no stripping or lower-casing): ups
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 
 from unibench.errors import UserError, preview
 from unibench.metrics.preference import PREFERENCES
+from unibench.parse import open_csv
 from unibench.safe_npz import load_npz
 from unibench.textlists import string_to_list_mer2024
 
@@ -69,40 +69,37 @@ def read_csv_table(path: str | Path, required: Sequence[str], optional: Sequence
     if not path.is_file():
         raise UserError(f"{path}: file not found")
     need = ("name", *[c for c in required if c != "name"])
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if header is None:
-                raise UserError(f"{path}: empty file; expected a header line with columns {', '.join(need)}")
-            header = [h.strip() for h in header]
-            missing = [c for c in need if c not in header]
-            if missing:
-                raise UserError(f"{path}: missing column(s) {', '.join(missing)} (found {', '.join(header) or 'none'});"
-                                f" the header must contain {', '.join(need)}")
-            keep = [c for c in header if c in need or c in optional]
-            idx = {c: header.index(c) for c in keep}
-            rows: dict[str, dict[str, str]] = {}
-            line: dict[str, int] = {}
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue  # blank line
-                at = reader.line_num
-                if len(cells) < len(header):
-                    raise UserError(f"{path}: line {at} has {len(cells)} fields but the header has {len(header)}; "
-                                    "quote values that contain commas")
-                name = cells[idx["name"]]
-                if not name.strip():
-                    raise UserError(f"{path}: line {at} has an empty name; every row needs a sample name")
-                if name in rows:
-                    raise UserError(f"{path}: sample {name} appears twice (lines {line[name]} and {at}); "
-                                    "keep one row per sample")
-                rows[name] = {c: cells[i] for c, i in idx.items()}
-                line[name] = at
-    except UnicodeDecodeError as err:
-        raise UserError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8") from None
-    except csv.Error as err:
-        raise UserError(f"{path}: malformed CSV ({err}); check the quoting") from None
+    with open_csv(path, dicts=False) as reader:
+        header = next(reader, None)
+        if header is None:
+            raise UserError(f"{path}: empty file; expected a header line with columns {', '.join(need)}")
+        header = [h.strip() for h in header]
+        missing = [c for c in need if c not in header]
+        if missing:
+            raise UserError(f"{path}: missing column(s) {', '.join(missing)} (found {', '.join(header) or 'none'});"
+                            f" the header must contain {', '.join(need)}")
+        keep = [c for c in header if c in need or c in optional]
+        twice = sorted({c for c in keep if header.count(c) > 1})
+        if twice:
+            raise UserError(f"{path}: column {', '.join(twice)} appears twice in the header; keep one")
+        idx = {c: header.index(c) for c in keep}
+        rows: dict[str, dict[str, str]] = {}
+        line: dict[str, int] = {}
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            at = reader.line_num
+            if len(cells) < len(header):
+                raise UserError(f"{path}: line {at} has {len(cells)} fields but the header has {len(header)}; "
+                                "quote values that contain commas")
+            name = cells[idx["name"]]
+            if not name.strip():
+                raise UserError(f"{path}: line {at} has an empty name; every row needs a sample name")
+            if name in rows:
+                raise UserError(f"{path}: sample {name} appears twice (lines {line[name]} and {at}); "
+                                "keep one row per sample")
+            rows[name] = {c: cells[i] for c, i in idx.items()}
+            line[name] = at
     return CsvTable(path, tuple(keep), rows, line)
 
 
