@@ -19,13 +19,10 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from unibench.paths import cache_dir, write_atomic
+
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 UNAVAILABLE = "embedding-unavailable"
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("UNIBENCH_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "unibench"
 
 
 def vocab_key(words: Sequence[str], model_name: str = MODEL_NAME) -> str:
@@ -106,14 +103,12 @@ class EmbeddingBackend:
         mat = self.encode(list(words))
         if mat is None:
             return None
+        tmp = base.with_name(base.name + f".{os.getpid()}.tmp.npy")
         try:
             base.parent.mkdir(parents=True, exist_ok=True)
-            tmp = base.with_name(base.name + f".{os.getpid()}.tmp.npy")
             np.save(tmp, mat.astype(np.float32), allow_pickle=False)
             os.replace(tmp, npy)
-            tmp_meta = meta.with_name(meta.name + f".{os.getpid()}.tmp")
-            tmp_meta.write_text(json.dumps({"model": self.model_name, "words": list(words)}), encoding="utf-8")
-            os.replace(tmp_meta, meta)
+            write_atomic(meta, json.dumps({"model": self.model_name, "words": list(words)}))
         except OSError:
-            pass  # a read-only cache only costs recomputation
+            tmp.unlink(missing_ok=True)  # a full or read-only cache only costs recomputation, and leaves nothing
         return mat
