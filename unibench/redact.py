@@ -17,6 +17,7 @@ Names stay readable (`api_key_env: "OPENAI_API_KEY"` is a variable name, not a s
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from typing import Any
@@ -107,4 +108,20 @@ def redact(value: Any) -> Any:
     return value
 
 
-__all__ = ["MASK", "is_secret_name", "redact", "redact_text", "register"]
+class LogFilter(logging.Filter):
+    """Redacts a log record's message (the HTTP client logs each request's URL, user:password@ included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact_text(record.getMessage()), ()
+        return True
+
+
+def guard_loggers(*names: str) -> None:
+    """Install LogFilter on these loggers (a logger's filters do not apply to its children: name each one)."""
+    for name in names:
+        log = logging.getLogger(name)
+        if not any(isinstance(f, LogFilter) for f in log.filters):
+            log.addFilter(LogFilter())
+
+
+__all__ = ["MASK", "LogFilter", "guard_loggers", "is_secret_name", "redact", "redact_text", "register"]

@@ -41,11 +41,14 @@ except ImportError:  # pragma: no cover
     import httpx  # type: ignore[no-redef]
 
 from ..errors import CheckFailed, UserError
+from ..redact import guard_loggers
 from .cache import CachedResponse, ResponseCache
 from .progress import Progress
 from .request import ChatRequest, Endpoint, public_url
 
 log = logging.getLogger("unibench.engine")
+# Whoever turns logging on must not get credentials from the HTTP stack's request lines either.
+guard_loggers(log.name, httpx.__name__, "httpcore", "openai", "openai._base_client")
 T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
