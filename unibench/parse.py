@@ -143,7 +143,7 @@ def open_csv(path: str | Path, *, dicts: bool = True, encoding: str = "utf-8-sig
                                     "the header; keep one column per field")
             yield reader
     except csv.Error as err:
-        line = getattr(reader, "line_num", 0)
+        line = getattr(getattr(reader, "reader", reader), "line_num", 0)  # DictReader lags on errors
         msg = str(err)
         fix = ("a field longer than the csv limit of 131,072 characters, usually an unclosed quote that swallowed "
                "the lines after it; check the quoting" if "field larger" in msg else f"{msg}; check the quoting")

@@ -69,8 +69,9 @@ class ResponseCache:
         file that is not a call cache. Answers stored before stay in the file."""
         from unibench.paths import WriteFailed
 
-        full = "full" in str(err).lower() or getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
-        fix = ("free some space" if full else "check the folder is writable and the file is a unibench call cache "
+        text = str(err).lower()  # SQLite says "database or disk is full", or "disk I/O error" past a size limit
+        full = "full" in text or "disk i/o" in text or getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+        fix = ("free some space (or check the disk)" if full else "check the folder is writable and the file is a unibench call cache "
                "(move it away to start a new one)")
         return WriteFailed(errno.ENOSPC if full else getattr(err, "errno", None),
                            f"{self.path}: cannot {doing} the call cache ({err}); {fix}, or set UNIBENCH_CACHE_DIR "
