@@ -8,7 +8,7 @@ UserError naming the file, the line or sample, and the fix, never a traceback.
 * CSV: `open_csv` wraps the csv module so a field over the csv field limit (131,072 characters: in practice an
   unbalanced quote that swallowed the rest of the file), a bad byte sequence or an unreadable file is a one-line
   error with the line number; a header naming a column twice is refused.
-* YAML: safe loading only, duplicate keys refused, nesting depth caught.
+* YAML: safe loading only, duplicate keys and aliases refused, nesting depth caught.
 """
 
 from __future__ import annotations
@@ -116,15 +116,23 @@ def load_json(text: str, where: str) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_strict_pairs, parse_int=_strict(_int_problem),
                           parse_float=_strict(_float_problem), parse_constant=_refuse)
+    except _Refused:
+        pass  # well-formed so far: locate what was refused (below), unless the rest is not JSON at all
     except json.JSONDecodeError as err:
-        raise UserError(f"{where}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})") from None
+        raise _invalid(where, err) from None
     except RecursionError:
         raise UserError(f"{where}: JSON nested too deeply to read; predictions need a few levels at most") from None
-    except _Refused:
+    try:
         doc = json.loads(text, object_pairs_hook=_marking_pairs, parse_int=_lenient(_int_problem),
                          parse_float=_lenient(_float_problem), parse_constant=lambda n: _Bad(_constant_problem(n)))
-        path, problem, key = _find(doc, []) or ([], "refused", None)
-        raise JsonProblem(where, problem, path, doc, key) from None
+    except json.JSONDecodeError as err:
+        raise _invalid(where, err) from None
+    path, problem, key = _find(doc, []) or ([], "refused", None)
+    raise JsonProblem(where, problem, path, doc, key)
+
+
+def _invalid(where: str, err: json.JSONDecodeError) -> UserError:
+    return UserError(f"{where}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})")
 
 
 @contextmanager
@@ -159,7 +167,12 @@ def load_yaml(text: str, where: str) -> Any:
     import yaml
 
     class _Strict(yaml.SafeLoader):
-        pass
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):  # aliases can nest into exponential documents ("billion laughs")
+                mark = self.peek_event().start_mark
+                raise UserError(f"{where}: line {mark.line + 1}: YAML aliases (*name) are not accepted here; "
+                                "write the value out")
+            return super().compose_node(parent, index)
 
     def mapping(loader, node, deep=False):
         keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]

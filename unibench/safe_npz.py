@@ -20,6 +20,7 @@ import math
 import os
 import pickle
 import struct
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -37,8 +38,9 @@ _ALLOWED = {
 
 # What reading a damaged or hostile archive / npy / pickle can raise besides UserError (all mean "unreadable").
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+# (numpy parses an .npy header with the tokenizer: a damaged one raises TokenError or SyntaxError)
 _LOAD_ERRORS = (*ZIP_ERRORS, ValueError, pickle.UnpicklingError, LookupError, TypeError, AttributeError,
-                OverflowError, RecursionError, MemoryError, struct.error, SyntaxError)
+                OverflowError, RecursionError, MemoryError, struct.error, SyntaxError, tokenize.TokenError)
 MAX_UNZIP_ENV = "UNIBENCH_MAX_UNZIP_MB"
 DEFAULT_MAX_UNZIP_MB = 256
 
