@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -93,7 +94,11 @@ def _marking_pairs(pairs: list) -> dict:
     out = _Marked(pairs)
     if len(out) != len(pairs):
         seen: set = set()
-        out.dup = next(k for k, _ in pairs if k in seen or seen.add(k))
+        for k, _ in pairs:
+            if k in seen:
+                out.dup = k
+                break
+            seen.add(k)
     return out
 
 
@@ -145,7 +150,7 @@ def open_csv(path: str | Path, *, dicts: bool = True, encoding: str = "utf-8-sig
             reader = csv.DictReader(fh) if dicts else csv.reader(fh)
             if dicts:
                 names = [n for n in (reader.fieldnames or ()) if n is not None]
-                twice = sorted({n for n in names if names.count(n) > 1})
+                twice = sorted(n for n, c in Counter(names).items() if c > 1)
                 if twice:
                     raise UserError(f"{path}: line 1: column {', '.join(repr(t) for t in twice)} appears twice in "
                                     "the header; keep one column per field")
@@ -179,7 +184,7 @@ def load_yaml(text: str, where: str) -> Any:
         for k in keys:
             if not isinstance(k, (str, int, float, bool, type(None))):
                 raise UserError(f"{where}: line {node.start_mark.line + 1}: a mapping key must be plain text")
-        twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+        twice = sorted(str(k) for k, c in Counter(keys).items() if c > 1)
         if twice:
             raise UserError(f"{where}: line {node.start_mark.line + 1}: key '{twice[0]}' appears twice; keep one")
         return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)

@@ -13,6 +13,7 @@ sample and the fix. Values are kept verbatim (no stripping or lower-casing): ups
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,7 @@ def read_csv_table(path: str | Path, required: Sequence[str], optional: Sequence
             raise UserError(f"{path}: missing column(s) {', '.join(missing)} (found {', '.join(header) or 'none'});"
                             f" the header must contain {', '.join(need)}")
         keep = [c for c in header if c in need or c in optional]
-        twice = sorted({c for c in keep if header.count(c) > 1})
+        twice = sorted(c for c, k in Counter(keep).items() if k > 1)
         if twice:
             raise UserError(f"{path}: column {', '.join(twice)} appears twice in the header; keep one")
         idx = {c: header.index(c) for c in keep}
