@@ -90,6 +90,9 @@ def test_no_canary_in_results_cache_output_or_logs(cli, tmp_path, monkeypatch, c
             assert code == 0, err
             outputs[f"stdout {run}"], outputs[f"stderr {run}"] = out, err
         auth = {v for h in srv.headers_seen for k, v in h.items() if k.lower() == "authorization"}
+    code, out, err = cli("models", "--adapters-dir", cards, "--format", "json")  # the listing shows base URLs
+    assert code == 0 and "toy2" in out, err
+    outputs["models stdout"], outputs["models stderr"] = out, err
     # the canaries were live: the keys were sent as bearer tokens, the URL passwords as basic auth
     assert f"Bearer {c['card key env']}" in auth and f"Bearer {c['OPENAI_API_KEY']}" in auth
     basic = {base64.b64decode(a.split()[1]).decode() for a in auth if a.startswith("Basic ")}
