@@ -38,7 +38,7 @@ def prompt_of(payload: dict) -> str:
     return " ".join(p.get("text", "") for p in content if p.get("type") == "text")
 
 
-def completion_body(text: str, model: str) -> bytes:
+def completion_body(text: str | None, model: str, finish: str | None = "stop") -> bytes:
     return json.dumps(
         {
             "id": "chatcmpl-fake",
@@ -46,7 +46,7 @@ def completion_body(text: str, model: str) -> bytes:
             "created": 1700000000,
             "model": model + "-served",
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}
             ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
@@ -71,6 +71,8 @@ class FakeServer(ThreadingHTTPServer):
         self.per_prompt: collections.Counter[str] = collections.Counter()
         self.headers_seen: list[dict[str, str]] = []
         self.payloads: list[dict] = []
+        self.in_flight = 0
+        self.busy_at_arrival: list[int] = []  # requests already being served when each one arrived
         self._thread: threading.Thread | None = None
 
     @property
@@ -106,6 +108,15 @@ class _Handler(BaseHTTPRequestHandler):
             nth = srv.per_prompt[prompt]
             srv.headers_seen.append(dict(self.headers))
             srv.payloads.append(payload)
+            srv.busy_at_arrival.append(srv.in_flight)
+            srv.in_flight += 1
+        try:
+            self._answer(srv, payload, prompt, nth)
+        finally:
+            with srv.lock:
+                srv.in_flight -= 1
+
+    def _answer(self, srv: FakeServer, payload: dict, prompt: str, nth: int) -> None:
         reply = srv.script(prompt, nth) if srv.payload_script is None else srv.payload_script(payload, nth)
         if reply.delay:
             time.sleep(reply.delay)

@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_server import FakeServer, Reply, completion_body  # noqa: E402
 
-from unibench.engine import AimdLimiter, ChatRequest, Endpoint, Engine, Outcome, ResponseCache  # noqa: E402
+from unibench.engine import AimdLimiter, ChatRequest, Endpoint, EndpointDown, Engine, Outcome, ResponseCache  # noqa: E402
 from unibench.engine.progress import Progress  # noqa: E402
 from unibench.errors import UserError  # noqa: E402
 
@@ -51,17 +51,17 @@ def run(server: FakeServer, requests: list[ChatRequest], cache: ResponseCache | 
 # -- key ------------------------------------------------------------------------------------
 
 
-def test_key_is_canonical_and_excludes_transport_and_credentials() -> None:
+def test_key_is_canonical_and_excludes_transport_and_where_it_is_served() -> None:
     a = ChatRequest("m", ({"role": "user", "content": "hi"},), temperature=0, extra={"repetition_penalty": 1.05, "seed": 1})
     b = ChatRequest("m", [{"role": "user", "content": "hi"}], temperature=0.0, extra=(("seed", 1), ("repetition_penalty", 1.05)))
     base = "http://host:8000/v1"
-    assert a.key(base) == b.key(base)
-    # transport settings are not part of the key
-    e1 = Endpoint(base, timeout=5, max_concurrency=1, max_retries=0)
-    e2 = Endpoint(base + "/", timeout=500, max_concurrency=64, max_retries=9)
-    assert a.key(e1) == a.key(e2)
-    # credentials in the URL are stripped, so they neither enter the key nor split the cache
-    assert a.key("http://user:pw@HOST:8000/v1?api_key=sk-xyz") == a.key(base)
+    assert a.key() == b.key()
+    # neither the endpoint nor transport settings are part of the key: the same model on another port or
+    # replica answers from the same entries
+    assert "host" not in a.canonical() and "8000" not in a.canonical() and '"schema":2' in a.canonical()
+    # schema-1 keys (which hashed the endpoint, credentials stripped) are still computed, to read old caches
+    assert a.legacy_key("http://user:pw@HOST:8000/v1?api_key=sk-xyz") == a.legacy_key(base)
+    assert a.legacy_key(base) != a.legacy_key("http://other:8000/v1") and a.legacy_key(base) != a.key()
     assert "pw" not in a.canonical("http://user:pw@host:8000/v1") and "sk-xyz" not in a.canonical(base + "?key=sk-xyz")
     # everything that changes the answer changes the key
     for other in (
@@ -72,8 +72,7 @@ def test_key_is_canonical_and_excludes_transport_and_credentials() -> None:
         ChatRequest("m", a.messages, temperature=0, extra={"repetition_penalty": 1.1, "seed": 1}),
         ChatRequest("m", a.messages, temperature=0, extra={"repetition_penalty": 1.05, "seed": 1}, repeat=1),
     ):
-        assert other.key(base) != a.key(base)
-    assert a.key(base) != a.key("http://other:8000/v1")
+        assert other.key() != a.key()
 
 
 def test_key_hashes_large_media() -> None:
@@ -89,9 +88,9 @@ def test_key_hashes_large_media() -> None:
         ]
         return ChatRequest("m", ({"role": "user", "content": parts},))
 
-    canon = mm(blob).canonical("http://h/v1")
+    canon = mm(blob).canonical()
     assert blob not in canon and len(canon) < 2000 and "sha256" in canon
-    assert mm(blob).key("http://h/v1") != mm(blob2).key("http://h/v1")
+    assert mm(blob).key() != mm(blob2).key()
     assert mm(blob).payload()["messages"][0]["content"][2]["input_audio"]["data"] == blob  # sent intact
 
 
@@ -158,11 +157,11 @@ def test_give_up_yields_counted_errors_and_nothing_cached(tmp_path: Path) -> Non
 
 
 def test_client_errors_are_not_retried() -> None:
-    body = b'{"error": {"message": "bad key ' + SECRET.encode() + b'"}}'
-    with FakeServer(lambda p, n: Reply(status=401, body=body)) as srv:
-        _, out = run(srv, [req("a")], None)
-    assert srv.calls == 1 and out[0].attempts == 1
-    assert out[0].error is not None and out[0].error.startswith("http 401") and SECRET not in out[0].error
+    body = b'{"error": {"message": "prompt too long ' + SECRET.encode() + b'"}}'
+    with FakeServer(lambda p, n: Reply(status=400, body=body) if p == "a" else Reply()) as srv:
+        _, out = run(srv, [req("ok"), req("a")], None)
+    assert srv.calls == 2 and out[1].attempts == 1
+    assert out[1].error is not None and out[1].error.startswith("http 400") and SECRET not in out[1].error
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
@@ -186,10 +185,10 @@ def test_exponential_backoff_grows() -> None:
         stamps.append(time.monotonic())
         return Reply(status=502, body=b"x")
 
-    with FakeServer(script) as srv:
+    with FakeServer(lambda p, n: script(p, n) if p == "a" else Reply()) as srv:
         # full jitter: sleep n is U(0, base*2^(n-1)); with a seed we can bound the total from above
-        _, out = run(srv, [req("a")], None, max_retries=4, backoff_base=0.05, backoff_cap=10.0)
-    assert out[0].error == "http 502 after 5 tries" and len(stamps) == 5
+        _, out = run(srv, [req("ok"), req("a")], None, max_retries=4, backoff_base=0.05, backoff_cap=10.0)
+    assert out[1].error == "http 502 after 5 tries" and len(stamps) == 5
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert sum(gaps) < 0.05 * (1 + 2 + 4 + 8) + 0.5
 
@@ -206,10 +205,10 @@ def test_backoff_is_full_jitter_and_capped() -> None:
 def test_timeouts_are_retried_then_reported() -> None:
     with FakeServer(lambda p, n: Reply(delay=1.0) if p == "slow" else Reply()) as srv:
         t = time.monotonic()
-        _, out = run(srv, [req("slow"), req("fast")], None, timeout=0.2, max_retries=2)
+        _, out = run(srv, [req("fast"), req("slow")], None, timeout=0.2, max_retries=2)
         took = time.monotonic() - t
-    assert out[0].error == "timeout after 3 tries" and out[0].attempts == 3
-    assert out[1].text == "echo: fast"
+    assert out[1].error == "timeout after 3 tries" and out[1].attempts == 3
+    assert out[0].text == "echo: fast"
     assert srv.per_prompt["slow"] == 3 and took < 1.5, took
 
 
@@ -217,10 +216,10 @@ def test_malformed_bodies() -> None:
     bad = {"nonjson": b"<html>oops", "nochoices": b'{"id": "x"}', "nullcontent": completion_body("x", "m").replace(b'"x"', b"null")}
     script = lambda p, n: Reply(body=bad[p]) if p in bad and (n == 1 or p != "nonjson") else Reply()  # noqa: E731
     with FakeServer(script) as srv:
-        _, out = run(srv, [req("nonjson"), req("nochoices"), req("nullcontent")], None, max_retries=1)
-    assert out[0].text == "echo: nonjson" and out[0].attempts == 2  # junk once, then fine
-    assert out[1].error == "malformed response after 2 tries"
-    assert out[2].error == "malformed response after 2 tries"
+        _, out = run(srv, [req("ok"), req("nonjson"), req("nochoices"), req("nullcontent")], None, max_retries=1)
+    assert out[1].text == "echo: nonjson" and out[1].attempts == 2  # junk once, then fine
+    assert out[2].error == "no choices in the body after 2 tries"
+    assert out[3].error == "null content (finish_reason 'stop') after 2 tries"
 
 
 # -- cache, dedupe, resume --------------------------------------------------------------------
@@ -300,14 +299,14 @@ def test_sigkill_midway_then_resume(tmp_path: Path) -> None:
         child.send_signal(signal.SIGKILL)
         child.wait()
         assert 10 <= done < 40, done
-        survived = set(ResponseCache(path).get_many(r.key(srv.base_url) for r in reqs))
+        survived = set(ResponseCache(path).get_many(r.key() for r in reqs))
         calls_before = srv.calls
         _, out = run(srv, reqs, ResponseCache(path))
     assert len(survived) >= done  # everything committed before the kill is still there
     assert [o.text for o in out] == [f"echo: p{i}" for i in range(40)]
     assert srv.calls - calls_before == 40 - len(survived)  # finished work is never resent
     for r in reqs:
-        if r.key(srv.base_url) in survived:
+        if r.key() in survived:
             assert srv.per_prompt[r.messages[0]["content"]] == 1
 
 

@@ -17,7 +17,7 @@ from unibench.lexicon.native import DATA_DIR, NativeLexicon
 
 PINS = {
     "native data": "bcec9a82eaf1c85a02bb094e2893e2aaaf8dc2567cfc772c81e6b618ded41b99",
-    "native rules": "19c205f252981b3bd52b82ee72e352f7498878a90519c03d6eea438f1e8481b0",
+    "native rules": "a81d1492e5cf33ea02e9f43b16d30a75f47da99b95732ab3dbed576211b13ac3",
     "lexicon extractor rules": "7526122469ea465527b9910dc3088c1accaca5304d6addc59203ec7281ef5837",
     "llm extractor rules": "bf3429247060da748b27755f52355920509a25a667eec83a918e3243f6590869",
     "cache extractor version": "c53701b6bec7",

@@ -162,7 +162,7 @@ def test_failures_are_counted_reported_and_resumed(cli, live):
         stored = json.loads((live["res"] / "toy-mllm" / "mer2023.json").read_text())
         recs = {x["id"]: x for x in sample_rows(live["res"] / "toy-mllm" / "mer2023.json", stored)}
         assert set(bad.values()) == {k for k, x in recs.items() if "error" in x}
-        assert recs[bad["malformed"]]["error"]["output"].startswith("malformed response")
+        assert recs[bad["malformed"]]["error"]["output"].startswith("choices is not a list")
         assert recs[bad["500"]]["pred"] == "" and stored["results"][0]["n_failed"] == 3
         # resume: the server recovers; only the three failed samples (and their extractions) are sent again
         failing.clear()

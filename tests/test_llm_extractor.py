@@ -127,7 +127,8 @@ def test_one_byte_off_prompt_fails_loudly(cli, reference, upstream, tmp_path, mo
     with FakeServer(payload_script=answer_from(table)) as srv:
         code, _, err = _run(cli, reference, out, tmp_path / "r", "--extractor", "llm", "--extractor-base-url",
                             srv.base_url, "--dataset", "mer2023")
-    assert code == 1 and "411 of 411 samples failed" in err and "http 404" in err
+    # every request is refused: the pre-flight stops the run after 3 of them, naming the refusal (exit 2)
+    assert code == 2 and "3 pre-flight requests" in err and "http 404" in err and srv.calls == 3
     assert not (tmp_path / "r").exists()
 
 

@@ -55,7 +55,7 @@ def test_generic_file_names_take_their_folder():
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "-x", "x y"])
 def test_bad_names_are_refused(bad):
     from unibench.errors import UserError
-    from unibench.naming import check
+    from unibench.paths import safe_name as check
 
     with pytest.raises(UserError):
         check(bad)

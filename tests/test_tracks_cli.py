@@ -282,6 +282,8 @@ def test_mer2024_ov_groupings_from_an_llm_endpoint(cli, tmp_path, monkeypatch):
         return Reply(body=completion_body(reply, "m"))
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret")
+    # calls are cached by model and prompt, not by server: another test's answers must not be served here
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache"))
     with FakeServer(script) as server:
         args = ("score-track", "mer2024-ov", "--submission", sub, "--gold", gold, "--grouping-base-url",
                 server.base_url, "--grouping-model", "m", "--results-dir", tmp_path / "res", "--format", "json")

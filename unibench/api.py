@@ -169,7 +169,7 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
             seed: int = 0, allow_partial: bool = False, records: bool = True,
             modalities: str | Mapping[str, bool] | None = None, reproduces: str | None = None,
             extractor_options: Mapping[str, Any] | None = None, adapters_dir: str | None = None,
-            progress: bool = False) -> Prepared:
+            progress: bool = False, max_failed: float = 0.05) -> Prepared:
     """Build and check the adapter, datasets, lexicon and extractor of a run (bad input fails here)."""
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card
@@ -191,13 +191,16 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
     root = resolve_root(None if data_root is None else str(data_root))
     lex = load_lexicon(lexicon)
     ext = resolve_extractor(extractor, adapter, extractor_args(extractor_options, progress))
-    from unibench.naming import check
+    from unibench.paths import safe_name
 
-    opts = RunOptions(model_name=check(name or adapter.default_name), model_spec=model,
+    from unibench.redact import redact
+
+    opts = RunOptions(model_name=safe_name(name or adapter.default_name, "--name" if name else
+                                           "model name (set --name)"), model_spec=redact(model),
                       model_options=_public_options(options), checkpoint_policy=checkpoint, bootstrap=bootstrap,
                       seed=seed, records=records, allow_partial=allow_partial,
                       data_root=None if root is None else str(root), lexicon_arg=lexicon, modalities=mods,
-                      reproduces=reproduces)
+                      reproduces=reproduces, max_failed=max_failed)
     return Prepared(adapter, ext, lex, cards, root, opts, requested_all)
 
 
@@ -209,7 +212,8 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     Keyword arguments (as `unibench run`'s options): data_root, lexicon, extractor ('auto'), checkpoint ('best'),
     model_args (the -M options), name, bootstrap (1000), seed (0), allow_partial, records (True), modalities,
     reproduces, extractor_options (base_url, model, temperature, concurrency, timeout, retries), adapters_dir,
-    progress. With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
+    progress, max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
+    `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
     """
     from unibench.datasets import load_corpus
     from unibench.runner import evaluate_dataset
@@ -236,8 +240,10 @@ def engine_stats(adapter: Any, extractor: Any) -> dict[str, dict[str, int]]:
 
 
 def _public_options(options: Mapping[str, str]) -> dict[str, str]:
-    """-M options as recorded: the adapters folder is a location, not identity."""
-    return {k: v for k, v in options.items() if k != "adapters_dir"}
+    """-M options as recorded: secrets removed (unibench.redact); the adapters folder is a location, not identity."""
+    from unibench.redact import redact
+
+    return redact({k: v for k, v in options.items() if k != "adapters_dir"})
 
 
 def _api_command(model: str, names: list[str]) -> str:
@@ -285,7 +291,8 @@ def rebuild(spec: RunSpec, *, model: str | None = None, data_root: str | Path | 
                       bootstrap=spec.bootstrap["n_resamples"] if bootstrap is None else bootstrap,
                       seed=spec.bootstrap["seed"], records=records, allow_partial=spec.allow_partial,
                       data_root=None if root is None else str(root), lexicon_arg=lexicon or loc.get("lexicon_arg"),
-                      modalities=spec.labels.get("modalities"), reproduces=spec.labels.get("reproduces"))
+                      modalities=spec.labels.get("modalities"), reproduces=spec.labels.get("reproduces"),
+                      max_failed=spec.labels.get("max_failed"))
     result = evaluate_dataset(card, corpus, adapter, ext, lex, opts)
     return Run(spec.model, (result,), (), spec.checkpoint_policy, "unibench check (rebuilt from the run spec)")
 
@@ -341,8 +348,8 @@ def rescore(stored: str | Path, *, lexicon: str | None = None, extractor: str | 
                           model_options=dict(spec.model_options), checkpoint_policy=spec.checkpoint_policy,
                           bootstrap=spec.bootstrap["n_resamples"], seed=spec.bootstrap["seed"], records=True,
                           allow_partial=spec.allow_partial, data_root=None if root is None else str(root),
-                          lexicon_arg=lex_arg, modalities=doc["model"].get("modalities"),
-                          reproduces=doc["model"].get("reproduces"))
+                          lexicon_arg=lex_arg, modalities=spec.labels.get("modalities"),
+                          reproduces=spec.labels.get("reproduces"), max_failed=spec.labels.get("max_failed"))
         results.append(evaluate_dataset(card, corpus, adapter, ext, lex, opts))
     if not results:
         raise UserError(f"{stored}: no stored result to re-score" + (f" for {', '.join(sorted(wanted))}"

@@ -65,10 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"unibench {name}", description=COMMANDS[name][1])
     module.add_arguments(parser)
     args = parser.parse_args(argv[1:])
+    from unibench.redact import redact_text
+
     try:
         return int(module.run(args) or 0)
     except (UserError, CheckFailed) as err:
-        print(f"unibench {name}: error: {err}", file=sys.stderr)
+        print(f"unibench {name}: error: {_one_line(redact_text(str(err)))}", file=sys.stderr)
         return err.exit_code
     except BrokenPipeError:  # e.g. `unibench datasets | head`
         sys.stderr.close()
@@ -79,9 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug in unibench: one line, the traceback on request
         if os.environ.get("UNIBENCH_DEBUG"):
             raise
-        print(f"unibench {name}: internal error: {type(err).__name__}: {err} "
+        print(f"unibench {name}: internal error: {type(err).__name__}: {_one_line(redact_text(str(err)))} "
               "(set UNIBENCH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _one_line(text: str) -> str:
+    """Errors are one line: line breaks and other control characters that came from the input (a quoted CSV
+    header, a sample name) are shown escaped, as Python writes them."""
+    import re
+
+    return re.sub("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]", lambda m: repr(m.group())[1:-1], text)
 
 
 # ---- option helpers shared by the command modules ---------------------------------------------------------------

@@ -4,7 +4,7 @@ A file or folder named generically (`output`, `results`, `predictions.csv`, an O
 `output-reason-7b-subtitle-eng.npz`, ...) says nothing about the model, so its parent folder's name is put in front
 (`Chat-UniVi-reason-7b-subtitle-eng`). A name longer than MAX_LEN keeps its first words and gets a short digest of
 the whole name (`emercoarse-3fa2c1`), so it stays readable, short and the same on every machine. `--name` overrides
-any of it; every name is checked before a path is built from it.
+any of it; every name is checked (unibench.paths.safe_name) before a path is built from it.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import hashlib
 import re
 from pathlib import Path
 
-from unibench.errors import UserError
 
 MAX_LEN = 48
 GENERIC = re.compile(r"^(output|outputs|result|results|pred|preds|prediction|predictions|submission|test|"
                      r"checkpoint|model|run)$", re.IGNORECASE)
 _WORDS = re.compile(r"[-_.+\s]+")
-SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def clean(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.")
+    from unibench.paths import slug
+
+    return slug(text, "")
 
 
 def shorten(name: str) -> str:
@@ -49,11 +49,3 @@ def from_path(path: str | Path, fallback: str) -> str:
         rest = "-".join(words[1:])
         stem = "-".join(x for x in (parent, rest) if x) or stem
     return shorten(clean(stem)) or fallback
-
-
-def check(name: str) -> str:
-    """Refuse a name that is not a plain folder name (it becomes results/<name>/)."""
-    if not SAFE.match(name or "") or name in (".", ".."):
-        raise UserError(f"--name {name!r}: use letters, digits, '.', '_', '+' or '-', starting with a letter or "
-                        "digit (it becomes the folder results/<name>/)")
-    return name

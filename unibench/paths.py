@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 from pathlib import Path
+
+from unibench.errors import UserError
+
+# A name that becomes one path component under --results-dir: no separators, no leading dot (so never `..`).
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
 
 def cache_dir() -> Path:
@@ -34,10 +41,52 @@ def sha256_files(paths) -> str:
     return combine_sha256((p, sha256_file(p)) for p in paths)
 
 
+def safe_name(name: str, what: str = "--name") -> str:
+    """`name` when it is safe as one folder or file name (letters, digits, '.', '_', '+', '-'; not starting with
+    '.' or '-'; at most 128 characters), else a UserError: checked before any path is built from it."""
+    if not isinstance(name, str) or not _SAFE_NAME.match(name):
+        raise UserError(f"{what} {name!r}: not a safe name (it becomes a folder or file name under --results-dir); "
+                        "use letters, digits, '.', '_', '+' or '-', starting with a letter or digit, at most 128 "
+                        "characters")
+    return name
+
+
+def slug(text: str, fallback: str) -> str:
+    """A safe name made from free text (a file stem, a folder name): other characters become '-'."""
+    s = re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.")[:128].strip("-.")
+    return s if s and _SAFE_NAME.match(s) else fallback
+
+
+class WriteFailed(UserError, OSError):
+    """Writing a file failed (disk full, read-only folder, quota): a UserError (exit 2) that is also an OSError,
+    so callers that treat a cache write as optional keep catching it."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
+    """Write via a temporary file and rename, so a reader never sees half a file. When the write fails (disk
+    full, no permission) the temporary file is removed and WriteFailed names the file and the cause."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # a full disk can surface only here
+        os.replace(tmp, path)
+    except OSError as err:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise write_failed(path, err) from None
+
+
+def write_failed(path: str | Path, err: OSError) -> "WriteFailed":
+    """The one message for a failed write, naming the file, the cause and the fix."""
+    full = err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    fix = "free some space (or point it elsewhere)" if full else "check the folder exists and is writable"
+    return WriteFailed(err.errno, f"{path}: cannot write ({err.strerror or err}); {fix}, then re-run")

@@ -37,6 +37,7 @@ class RunOptions:
     lexicon_arg: str | None = None
     modalities: Mapping[str, bool] | None = None
     reproduces: str | None = None
+    max_failed: float | None = None  # the failed share the run accepted (the leaderboard ranks nothing beyond it)
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         partial=corpus.partial, allow_partial=opts.allow_partial, unibench_version=__version__,
         locations={"model_spec": opts.model_spec, "data_root": opts.data_root, "lexicon_arg": opts.lexicon_arg,
                    "extractor_endpoint": extractor.describe().get("base_url")},
-        labels={k: v for k, v in (("modalities", dict(opts.modalities or {})), ("reproduces", opts.reproduces)) if v},
+        labels={k: v for k, v in (("modalities", dict(opts.modalities or {})), ("reproduces", opts.reproduces),
+                                  ("max_failed", opts.max_failed)) if v is not None and v != {}},
     )
     model = {"name": opts.model_name, **adapter.describe()}
     if opts.modalities:

@@ -5,13 +5,24 @@ arbitrary code, so object arrays go through a restricted unpickler that admits o
 rebuild an array (`_reconstruct`, `ndarray`, `dtype`, `scalar`, under both `numpy.core` and `numpy._core`);
 everything else in the pickle must be plain dicts, lists, tuples, strings and numbers. A file asking for any other
 global is refused.
+
+Archives are also capped in size: the members read may inflate to at most `max_unzip_bytes()` in total (256 MiB
+by default; `UNIBENCH_MAX_UNZIP_MB` raises it). The cap is checked against the sizes the archive declares before
+anything is inflated; zipfile never inflates a member beyond its declared size, so a lying header only truncates
+it (and fails its CRC check). The same check guards the other archives unibench opens (xlsx workbooks, zips of
+replies).
 """
 
 from __future__ import annotations
 
 import io
+import math
+import os
 import pickle
+import struct
+import tokenize
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +34,34 @@ _ALLOWED = {
     for mod in ("numpy.core.multiarray", "numpy._core.multiarray")
     for name in ("_reconstruct", "scalar")
 } | {(mod, name) for mod in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray") for name in ("ndarray", "dtype")}
+
+
+# What reading a damaged or hostile archive / npy / pickle can raise besides UserError (all mean "unreadable").
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+# (numpy parses an .npy header with the tokenizer: a damaged one raises TokenError or SyntaxError)
+_LOAD_ERRORS = (*ZIP_ERRORS, ValueError, pickle.UnpicklingError, LookupError, TypeError, AttributeError,
+                OverflowError, RecursionError, MemoryError, struct.error, SyntaxError, tokenize.TokenError)
+MAX_UNZIP_ENV = "UNIBENCH_MAX_UNZIP_MB"
+DEFAULT_MAX_UNZIP_MB = 256
+
+
+def max_unzip_bytes() -> int:
+    raw = os.environ.get(MAX_UNZIP_ENV, "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_MAX_UNZIP_MB
+    except ValueError:
+        raise UserError(f"{MAX_UNZIP_ENV}={raw!r}: give a size in MB, e.g. {MAX_UNZIP_ENV}=2048") from None
+    return int(mb * 2**20)
+
+
+def check_unzip_size(path, infos) -> None:
+    """Refuse to inflate `infos` (members of the archive at `path`) when their declared sizes exceed the cap."""
+    cap = max_unzip_bytes()
+    total = sum(i.file_size for i in infos)
+    if total > cap:
+        raise UserError(f"{path}: inflates to {total / 2**20:,.0f} MB, over the {cap / 2**20:,.0f} MB cap on "
+                        f"decompressed size; if the file is genuine, raise the cap with {MAX_UNZIP_ENV}="
+                        f"{int(total / 2**20) + 1}")
 
 
 class UnsafePickle(Exception):
@@ -48,7 +87,7 @@ def _read_npy(fp, where: str):
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
     if not dtype.hasobject:
         data = fp.read()
-        count = int(np.prod(shape)) if shape else 1
+        count = math.prod(shape)
         if len(data) < count * dtype.itemsize:
             raise ValueError("array data is truncated")
         arr = np.frombuffer(data, dtype=dtype, count=count)
@@ -71,18 +110,17 @@ def load_npz(path: str | Path, keys: tuple[str, ...] | None = None) -> dict[str,
     out: dict[str, object] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-                if keys is not None and key not in keys:
-                    continue
+            wanted = [(i.filename[:-4] if i.filename.endswith(".npy") else i.filename, i) for i in zf.infolist()]
+            wanted = [(k, i) for k, i in wanted if keys is None or k in keys]
+            check_unzip_size(path, [i for _, i in wanted])
+            for key, info in wanted:
                 with zf.open(info) as fp:
                     value = _read_npy(io.BufferedReader(fp), f"{path}[{key}]")
                 out[key] = value.item() if isinstance(value, np.ndarray) and value.dtype.hasobject and value.shape == () else value
     except UserError:
         raise
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError, pickle.UnpicklingError, KeyError, IndexError,
-            TypeError, AttributeError) as err:
-        raise UserError(f"{path}: unreadable or truncated npz ({type(err).__name__}: {err}); "
+    except _LOAD_ERRORS as err:
+        raise UserError(f"{path}: unreadable or truncated npz ({type(err).__name__}: {str(err)[:160]}); "
                         "re-export or re-download the file") from None
     return out
 
@@ -93,6 +131,6 @@ def load_npy(data: bytes, where: str):
         value = _read_npy(io.BytesIO(data), where)
     except UserError:
         raise
-    except (EOFError, ValueError, pickle.UnpicklingError, TypeError, AttributeError, IndexError) as err:
-        raise UserError(f"{where}: unreadable or truncated npy ({type(err).__name__}: {err})") from None
+    except _LOAD_ERRORS as err:
+        raise UserError(f"{where}: unreadable or truncated npy ({type(err).__name__}: {str(err)[:160]})") from None
     return value.item() if isinstance(value, np.ndarray) and value.dtype.hasobject and value.shape == () else value

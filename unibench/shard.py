@@ -39,6 +39,9 @@ def shard_ids(corpus, i: int, n: int) -> list[str]:
 
 
 def shard_path(results_dir: str | Path, model: str, dataset: str, i: int, n: int) -> Path:
+    from unibench.paths import safe_name
+
+    safe_name(model, "model name"), safe_name(dataset, "dataset name")  # nothing outside --results-dir
     return Path(results_dir) / model / f"{dataset}.shard-{i}-of-{n}.json"
 
 

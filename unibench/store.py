@@ -106,7 +106,12 @@ def write_result(path: Path, doc: dict, rows: list[dict] | None) -> list[Path]:
                                  "sha256": sha256(text.encode("utf-8")).hexdigest()})
         write_atomic(spath, text)
         written.append(spath)
-    write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+    try:
+        write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
+    except BaseException:
+        for f in written:  # a store without its result is half a result: take it back
+            f.unlink(missing_ok=True)
+        raise
     written.append(path)
     return written
 

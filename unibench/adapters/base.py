@@ -71,7 +71,9 @@ class ModelAdapter:
         return from_path(self.arg, self.kind) if self.arg else self.kind
 
     def describe(self) -> dict:
-        return {"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})}
+        from unibench.redact import redact
+
+        return redact({"kind": self.kind, "arg": self.arg, **({"options": self.options} if self.options else {})})
 
     def checkpoints(self, card) -> list[Checkpoint]:
         return [Checkpoint(name=self.default_name or self.kind or "model")]

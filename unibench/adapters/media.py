@@ -19,7 +19,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from unibench.paths import cache_dir
+from unibench.paths import cache_dir, write_atomic
 
 VIDEO_EXTS = (".mp4", ".avi", ".mkv", ".mov", ".webm")
 AUDIO_EXTS = (".wav",)
@@ -132,10 +132,10 @@ def _cached(kind: str, path: Path, budget: MediaBudget, make) -> list[str]:
         except ValueError:
             pass  # a torn write: rebuild
     items = [base64.b64encode(b).decode("ascii") for b in make()]
-    f.parent.mkdir(parents=True, exist_ok=True)
-    tmp = f.with_suffix(".tmp")
-    tmp.write_text(json.dumps(items))
-    tmp.replace(f)
+    try:
+        write_atomic(f, json.dumps(items))
+    except OSError:
+        pass  # a full or read-only cache only costs encoding again
     return items
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,9 +22,15 @@ MODALITIES = ("subtitle", "frames", "audio", "video_url")
 DEFAULT_QUESTION = "Please recognize all possible emotional states of the character."
 DEFAULT_PROMPT = "Subtitle content of this video: {subtitle}; " + DEFAULT_QUESTION
 DEFAULT_PROMPT_NO_SUBTITLE = DEFAULT_QUESTION
-_DECODING = {"temperature", "top_p", "max_tokens", "extra"}
-_MEDIA = {"frames", "max_side", "jpeg_quality", "audio_max_seconds", "video_url_base"}
-_ENDPOINT = {"max_concurrency", "timeout", "max_retries", "backoff_base"}
+_NUM, _INT, _STR, _MAP = "a number", "a whole number", "a string", "a mapping"
+# Each section's fields: (kind, lowest value allowed). Checked on load, so a bad card never reaches a request.
+_DECODING = {"temperature": (_NUM, 0), "top_p": (_NUM, 0), "max_tokens": (_INT, 1), "extra": (_MAP, None)}
+_MEDIA = {"frames": (_INT, 1), "max_side": (_INT, 16), "jpeg_quality": (_INT, 1), "audio_max_seconds": (_NUM, 0),
+          "video_url_base": (_STR, None)}
+_ENDPOINT = {"max_concurrency": (_INT, 1), "timeout": (_NUM, 0.001), "max_retries": (_INT, 0),
+             "backoff_base": (_NUM, 0), "retry_budget": (_NUM, 0), "breaker_consecutive": (_INT, 1),
+             "breaker_window": (_INT, 1), "breaker_rate": (_NUM, 0)}
+_TEXT = ("prompt", "prompt_no_subtitle", "system", "api_key_env")  # a string or null
 OVERRIDABLE = ("base_url", "model")  # -M KEY=VALUE on the command line (e.g. another vLLM host)
 
 
@@ -94,13 +101,37 @@ def find_card(ref: str, extra: str | None = None) -> Path:
     return cards[ref]
 
 
+def _check_section(path: Path, key: str, value: Any, fields: dict) -> dict:
+    if not isinstance(value, dict) or set(value) - set(fields):
+        raise UserError(f"{path}: '{key}' takes {', '.join(sorted(fields))}")
+    for name, v in value.items():
+        kind, low = fields[name]
+        if v is None and kind != _MAP:
+            continue
+        ok = {_NUM: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+              _INT: isinstance(v, int) and not isinstance(v, bool),
+              _STR: isinstance(v, str), _MAP: isinstance(v, dict) or v is None}[kind]
+        if ok and kind == _MAP and v:
+            try:
+                json.dumps(v, allow_nan=False)
+                ok = all(isinstance(k, str) for k in v)
+            except (TypeError, ValueError):
+                ok = False
+        if not ok or (low is not None and v < low):
+            at_least = f" of at least {low}" if low is not None else ""
+            raise UserError(f"{path}: {key}.{name} must be {kind}{at_least} (got {str(v)[:40]!r})")
+    return value
+
+
 def load_card(path: Path, overrides: dict[str, str] | None = None) -> ModelCard:
-    import yaml
+    from unibench.parse import load_yaml
+    from unibench.paths import safe_name
 
     try:
-        raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as err:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"{path}: unreadable model card ({type(err).__name__})") from None
+    raw: dict[str, Any] = load_yaml(text, str(path)) or {}
     if not isinstance(raw, dict):
         raise UserError(f"{path}: a model card is a YAML mapping")
     known = set(ModelCard.__dataclass_fields__) - {"path"}
@@ -112,17 +143,20 @@ def load_card(path: Path, overrides: dict[str, str] | None = None) -> ModelCard:
             raise UserError(f"-M {key}=...: a model card accepts -M {', -M '.join(OVERRIDABLE)}")
         raw[key] = value
     raw.setdefault("name", path.stem)
-    for key in ("base_url", "model"):
+    for key in ("base_url", "model", "name"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise UserError(f"{path}: '{key}' is required (a string)")
+    safe_name(raw["name"], f"{path}: name")  # it becomes results/<name>/
+    for key in _TEXT:
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise UserError(f"{path}: '{key}' must be a string (or null)")
+    if not isinstance(raw.get("description", ""), str):
+        raise UserError(f"{path}: 'description' must be a string")
     mods: Any = raw.get("modalities", ["subtitle"])
-    if not isinstance(mods, list) or not mods or set(mods) - set(MODALITIES):
+    if not isinstance(mods, list) or not mods or not all(isinstance(m, str) and m in MODALITIES for m in mods):
         raise UserError(f"{path}: modalities must be a non-empty list of {', '.join(MODALITIES)}")
     raw["modalities"] = tuple(mods)
-    for key, allowed in (("decoding", _DECODING), ("media", _MEDIA), ("endpoint", _ENDPOINT)):
-        section: Any = raw.get(key) or {}
-        if not isinstance(section, dict) or set(section) - allowed:
-            raise UserError(f"{path}: '{key}' takes {', '.join(sorted(allowed))}")
-        raw[key] = section
+    for key, fields in (("decoding", _DECODING), ("media", _MEDIA), ("endpoint", _ENDPOINT)):
+        raw[key] = _check_section(path, key, raw.get(key) or {}, fields)
     raw["decoding"] = {"temperature": 0.0, "max_tokens": 512, **raw["decoding"]}
     return ModelCard(**raw, path=str(path))

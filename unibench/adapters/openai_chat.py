@@ -32,8 +32,11 @@ class OpenAIChatAdapter(ModelAdapter):
         self.card: ModelCard = load_card(find_card(arg, adapters_dir), self.options)
         env = self.card.api_key_env
         if env and not os.environ.get(env):  # before any work, not after the first dataset
+            from unibench.redact import redact
+
             raise UserError(f"model card {self.card.name}: environment variable {env} is not set (the API key for "
-                            f"{self.card.base_url}); export it, or set api_key_env: null for a keyless server")
+                            f"{redact(self.card.base_url)}); export it, or set api_key_env: null for a keyless "
+                            "server")
         self.progress = True
         self.stats: dict[str, int] = {}
         self._cache: Any = None
@@ -47,12 +50,15 @@ class OpenAIChatAdapter(ModelAdapter):
         from unibench.engine import public_url
 
         c = self.card
-        return {"kind": self.kind, "arg": self.arg, "card": os.path.basename(c.path), "card_sha256": _sha(c.path),
-                "model": c.model, "base_url": public_url(c.base_url), "api_key_env": c.api_key_env,
-                "modalities": list(c.modalities), "prompt": c.prompt, "prompt_no_subtitle": c.prompt_no_subtitle,
-                "system": c.system, "decoding": c.decoding, "media": c.media,
-                "fingerprint": hashlib.sha256(f"{c.fingerprint}/{ADAPTER_VERSION}/{MEDIA_VERSION}".encode())
-                .hexdigest(), **({"options": self.options} if self.options else {})}
+        from unibench.redact import redact
+
+        return redact({
+            "kind": self.kind, "arg": self.arg, "card": os.path.basename(c.path), "card_sha256": _sha(c.path),
+            "model": c.model, "base_url": public_url(c.base_url), "api_key_env": c.api_key_env,
+            "modalities": list(c.modalities), "prompt": c.prompt, "prompt_no_subtitle": c.prompt_no_subtitle,
+            "system": c.system, "decoding": c.decoding, "media": c.media,
+            "fingerprint": hashlib.sha256(f"{c.fingerprint}/{ADAPTER_VERSION}/{MEDIA_VERSION}".encode()).hexdigest(),
+            **({"options": self.options} if self.options else {})})
 
     def checkpoints(self, card) -> list[Checkpoint]:
         return [Checkpoint(name=self.card.name)]
@@ -62,7 +68,8 @@ class OpenAIChatAdapter(ModelAdapter):
         from unibench.adapters.media import MediaBudget
 
         m = self.card.media
-        return MediaBudget(**{k: m[k] for k in ("frames", "max_side", "jpeg_quality", "audio_max_seconds") if k in m})
+        return MediaBudget(**{k: m[k] for k in ("frames", "max_side", "jpeg_quality", "audio_max_seconds")
+                              if m.get(k) is not None})
 
     def content(self, sample) -> str | list[dict]:
         """The user message content; raises MediaError when a modality cannot be prepared."""
@@ -95,9 +102,9 @@ class OpenAIChatAdapter(ModelAdapter):
     def endpoint(self):
         from unibench.engine import Endpoint
 
-        e = self.card.endpoint
+        e = self.card.endpoint  # validated on load: only Endpoint's transport fields
         return Endpoint(self.card.base_url, api_key_env=self.card.api_key_env,
-                        **{k: e[k] for k in ("max_concurrency", "timeout", "max_retries", "backoff_base") if k in e})
+                        **{k: v for k, v in e.items() if v is not None})
 
     def outputs(self, checkpoint: Checkpoint, samples) -> dict[str, Response]:
         from unibench.adapters.media import MediaError

@@ -7,8 +7,6 @@ numbers) so the kind can be inferred from them. npz files go through the restric
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -96,9 +94,10 @@ def _from_mapping(path: Path, fmt: str, mapping: dict, field_name: str = "value"
 
 
 def _read_csv(path: Path) -> Table:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        cols = reader.fieldnames or []
+    from unibench.parse import open_csv
+
+    with open_csv(path) as reader:
+        cols = [c for c in reader.fieldnames or [] if c is not None]
         key = _id_field(path, cols, "header columns")
         probs = [c for c in cols if PROB_COLUMN.match(c)]
         ids, rows, seen = [], [], set()
@@ -121,24 +120,50 @@ def _read_csv(path: Path) -> Table:
     return Table(path, "csv", ids, rows)
 
 
+def _refused(path: Path, err, record=lambda i: f"record {i + 1}") -> UserError:
+    """What the strict JSON reader refused (a duplicate key, NaN, a number that does not fit), as a message naming
+    the sample: a sample name given twice in a name -> prediction object, or a bad field inside one sample."""
+    raw, where = err.doc, list(err.path)
+    if isinstance(raw, dict) and where and where[0] in WRAPPER_KEYS:  # {"labels": [...], "predictions": ...}
+        raw, where = raw[where[0]], where[1:]
+    elif isinstance(raw, dict) and any(k in raw for k in WRAPPER_KEYS) and not where:
+        return UserError(f"{path}: top-level {err.problem}")
+    if not where and isinstance(raw, dict) and err.key is not None:
+        return UserError(f"{path}: sample {err.key} appears twice; keep one prediction per sample")
+    sample = where[0] if where else None
+    if isinstance(sample, int) and isinstance(raw, list):  # a list of records: name the record's sample
+        rec = raw[sample] if sample < len(raw) else None
+        ids = [rec[k] for k in rec if str(k).lower() in ID_FIELDS] if isinstance(rec, dict) else []
+        sample = f"{ids[0]} ({record(sample)})" if ids and isinstance(ids[0], (str, int)) else f"in {record(sample)}"
+    who = f"sample {sample}: " if sample is not None else ""
+    field = f"field '{where[1]}': " if len(where) > 1 and err.key is None else ""
+    return UserError(f"{path}: {who}{field}{err.problem}")
+
+
 def _read_jsonl(path: Path) -> Table:
+    from unibench.parse import JsonProblem, load_json
+
     records = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise UserError(f"{path}: line {n} is not JSON ({err.msg}); one JSON object per line") from None
+                records.append(load_json(line, f"{path}: line {n}"))
+            except JsonProblem as err:
+                err.doc, err.path = [err.doc], [0, *err.path]  # this line as a one-record list
+                raise _refused(path, err, lambda _: f"line {n}") from None
     return _from_records(path, "jsonl", records)
 
 
 def _read_json(path: Path) -> Table:
+    from unibench.parse import JsonProblem, load_json
+
+    text = path.read_text(encoding="utf-8")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise UserError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+        doc = load_json(text, str(path))
+    except JsonProblem as err:
+        raise _refused(path, err) from None
     labels = None
     if isinstance(doc, dict) and any(k in doc for k in WRAPPER_KEYS):
         labels = doc.get("labels")
@@ -205,3 +230,5 @@ def read_table(path: Path) -> Table:
         return reader(path)
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"{path}: unreadable ({type(err).__name__}: {err})") from None
+    except RecursionError:
+        raise UserError(f"{path}: nested too deeply to read; predictions need a few levels at most") from None

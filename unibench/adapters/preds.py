@@ -230,8 +230,9 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
         if t is None:
             raise UserError(f"{table.path}: sample {name} has no '{fld}' value; every sample needs a prediction "
                             "(or drop the row and re-export the whole split)")
-        if kind == "valence" and as_number(v) is not None:
-            out[name] = Response(valence=as_number(v))  # numbers and numeric strings alike
+        if kind == "valence" and (_is_number(v) or as_number(v) is not None):
+            num = as_number(v)  # numeric strings too; a non-finite number is refused naming the sample
+            out[name] = Response(valence=_finite(v if num is None else num, table.path, name, fld))
             continue
         if t not in ACCEPTS[kind]:
             want = {"valence": "a number", "probs": "a list or a {label: score} object", "labels": "a list of "
@@ -252,10 +253,23 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
             out[name] = Response(labels=tuple(string_to_list(v)))
         else:
             pairs = v.items() if t == "pdict" else zip(order, v)
-            out[name] = Response(probs={check(k, name): float(p) for k, p in pairs})
+            out[name] = Response(probs={check(k, name): _finite(p, table.path, name, fld) for k, p in pairs})
     if kind == "probs":
         info["logits"] = fld.lower() in LOGIT_FIELDS
     return out, info
+
+
+def _finite(v, path, sample: str, fld: str) -> float:
+    """A prediction number as a finite float, or a one-line error naming the sample (npz files can hold NaN,
+    infinities and integers too large for a float)."""
+    try:
+        x = float(v)
+    except (OverflowError, ValueError, TypeError):
+        x = math.nan
+    if not math.isfinite(x):
+        raise UserError(f"{path}: sample {sample}: '{fld}' holds {str(v)[:40]!r}, not a finite number; "
+                        "write a real number (or drop the row and re-export the whole split)")
+    return x
 
 
 class PredsAdapter(ModelAdapter):

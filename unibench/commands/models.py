@@ -51,20 +51,22 @@ def adapter_kinds() -> list[dict]:
 
 def model_cards(extra: str | None) -> list[dict]:
     """The model cards `--model NAME` can use, in the order they are searched (the first of a name wins)."""
-    import yaml
-
     from unibench.adapters.model_card import available
+    from unibench.errors import UserError
+    from unibench.parse import load_yaml
+    from unibench.redact import redact
 
     rows = []
     for name, path in available(extra).items():
         row: dict = {"name": name, "path": str(path)}
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as err:
+            raw = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        except (OSError, UnicodeDecodeError, UserError) as err:
             row["error"] = f"unreadable ({type(err).__name__})"
             raw = None
         if isinstance(raw, dict):
-            row.update({k: str(raw[k]) for k in ("model", "base_url", "description") if raw.get(k) is not None})
+            row.update({k: redact(str(raw[k])) for k in ("model", "base_url", "description")
+                        if raw.get(k) is not None})
         rows.append(row)
     return rows
 

@@ -74,7 +74,8 @@ def evaluate_kwargs(args) -> dict:
                 checkpoint=args.checkpoint, model_args=model_options(args.model_arg), name=args.name,
                 bootstrap=args.bootstrap, seed=args.seed, allow_partial=args.allow_partial,
                 records=not args.no_records, modalities=args.modalities, reproduces=args.reproduces,
-                extractor_options=extractor_options(args), adapters_dir=args.adapters_dir, progress=_progress(args))
+                extractor_options=extractor_options(args), adapters_dir=args.adapters_dir, progress=_progress(args),
+                max_failed=args.max_failed)
 
 
 def _progress(args) -> bool:
@@ -86,7 +87,9 @@ def run(args) -> int:
     from unibench import api
     from unibench.report import print_run
 
-    command = "unibench " + shlex.join(sys.argv[1:])
+    from unibench.redact import redact
+
+    command = "unibench " + shlex.join(redact(sys.argv[1:]))  # no secret in a stored or printed command
     kwargs = evaluate_kwargs(args)
     if args.shard is not None:
         from unibench.commands.run_shard import run_shards

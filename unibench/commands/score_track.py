@@ -76,7 +76,9 @@ def score_and_write(track: str, args, opts: dict) -> int:
 
     if args.name is not None:
         result_path(args.results_dir, args.name, "x")  # reject a bad --name before any work
-    command = "unibench " + shlex.join(sys.argv[1:])
+    from unibench.redact import redact
+
+    command = "unibench " + shlex.join(redact(sys.argv[1:]))
     doc = score(track, args.submission, args.gold, name=args.name, command=command, **opts)
     path = save(doc, args.results_dir)
     if args.format == "json":

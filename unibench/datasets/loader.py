@@ -7,7 +7,7 @@ from the corpus's folders (no per-sample dicts), so a 132k-sample set loads in a
 
 from __future__ import annotations
 
-import csv
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from unibench.datasets.cards import DatasetCard
 from unibench.errors import UserError, preview
+from unibench.parse import open_csv
 from unibench.paths import sha256_file
 from unibench.schema import Corpus, GoldLabel, Sample
 from unibench.textlists import string_to_list
@@ -52,6 +53,10 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     corpus = data[card.split]
     if not isinstance(corpus, dict):
         raise UserError(f"{path}[{card.split}]: expected a dict name -> {{'emo', 'val'}}")
+    odd_names = [k for k in corpus if not isinstance(k, str) or not k]
+    if odd_names:
+        raise UserError(f"{path}[{card.split}]: sample name {odd_names[0]!r} is not a non-empty string; "
+                        "restore the upstream label file")
     if card.name_filter:
         keep = re.compile(card.name_filter)
         corpus = {k: v for k, v in corpus.items() if keep.search(k)}
@@ -62,9 +67,9 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
                 gold[name] = _valence(card, path, name, rec["val"])
             else:
                 emo = rec["emo"]
-                gold[name] = card.index_to_label[int(emo)] if card.index_to_label and not isinstance(emo, str) else str(emo)
-        except (KeyError, TypeError, ValueError, IndexError) as err:
-            raise UserError(f"{path}[{card.split}]: sample {name}: bad label record {rec!r} "
+                gold[name] = _class(card, emo) if card.index_to_label and not isinstance(emo, str) else str(emo)
+        except (KeyError, TypeError, ValueError, IndexError, OverflowError) as err:
+            raise UserError(f"{path}[{card.split}]: sample {name}: bad label record {_short(rec)} "
                             f"({type(err).__name__}); expected {{'emo': ..., 'val': ...}}") from None
     if card.task == "discrete" and card.label_space:
         odd = {g for g in gold.values() if g not in card.label_space}
@@ -75,8 +80,6 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
 
 def _valence(card: DatasetCard, path: Path, name: str, raw) -> float:
     """A sentiment label: a finite number inside the card's `valence_range` (a NaN would score as negative)."""
-    import math
-
     value = float(raw)
     lo, hi = card.valence_range or (-math.inf, math.inf)
     if not math.isfinite(value) or not lo <= value <= hi:
@@ -85,34 +88,46 @@ def _valence(card: DatasetCard, path: Path, name: str, raw) -> float:
     return value
 
 
-def _columns(path: Path, wanted: tuple[str, ...], what: str):
-    """Rows of a CSV as tuples of the `wanted` columns (by header name), or a UserError naming the file."""
-    fh = open(path, newline="", encoding="utf-8")
-    reader = csv.reader(fh)
-    header = next(reader, [])
-    missing = [c for c in wanted if c not in header]
-    if missing:
-        fh.close()
-        raise UserError(f"{path}: no column {', '.join(repr(c) for c in missing)} ({what})")
-    pos = [header.index(c) for c in wanted]
-    width = max(pos) + 1
+def _class(card: DatasetCard, emo) -> str:
+    """A class index of the card's index_to_label: a whole number in range (no negative indexing, no 2.7 -> 2)."""
+    if isinstance(emo, bool) or float(emo) != int(emo) or not 0 <= int(emo) < len(card.index_to_label):
+        raise ValueError(f"class index {emo!r} outside 0..{len(card.index_to_label) - 1}")
+    return card.index_to_label[int(emo)]
 
-    def rows():
-        with fh:
-            for row in reader:
-                if len(row) < width:  # a short row (DictReader fills None); a blank line is skipped as it did
-                    if not row:
-                        continue
-                    row = row + [""] * (width - len(row))
-                yield tuple(row[i] for i in pos)
 
-    return rows()
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def _columns(path: Path, wanted: tuple[str, ...], what: str) -> list[tuple[str, ...]]:
+    """Rows of a CSV as tuples of the `wanted` columns (by header name); a one-line UserError naming the file
+    for a missing column or malformed CSV (unibench.parse.open_csv)."""
+    from unibench.parse import open_csv
+
+    with open_csv(path, dicts=False) as reader:
+        header = next(reader, [])
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            raise UserError(f"{path}: no column {', '.join(repr(c) for c in missing)} ({what})")
+        pos = [header.index(c) for c in wanted]
+        width = max(pos) + 1
+        out = []
+        for row in reader:
+            if len(row) < width:  # a short row (DictReader fills None); a blank line is skipped as it did
+                if not row:
+                    continue
+                row = row + [""] * (width - len(row))
+            out.append(tuple(row[i] for i in pos))
+        return out
 
 
 def _csv_gold(card: DatasetCard, path: Path) -> dict[str, tuple[str, ...]]:
     """name,openset rows; an empty list means ['neutral'] (upstream OVMERDPlus_Dataset)."""
     gold: dict[str, tuple[str, ...]] = {}
     for name, openset in _columns(path, ("name", "openset"), "expected columns 'name,openset'"):
+        if not name:
+            raise UserError(f"{path}: a row has no sample name; restore the upstream label file")
         if name in gold:
             raise UserError(f"{path}: sample {name} appears twice")
         gold[name] = tuple(string_to_list(openset)) or ("neutral",)

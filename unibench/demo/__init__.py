@@ -74,9 +74,12 @@ def builtin_root() -> Path:
     final = cache_dir() / "demo" / _hash()
     if (final / ".complete").is_file():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
+    from unibench.paths import write_failed
+
+    tmp = None
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=final.parent))
         materialise(tmp / "root")
         (tmp / "root" / ".complete").write_text("ok\n", encoding="utf-8")
         try:
@@ -85,6 +88,9 @@ def builtin_root() -> Path:
             if not (final / ".complete").is_file():  # neither a concurrent winner nor ours: a stale folder
                 shutil.rmtree(final, ignore_errors=True)
                 os.rename(tmp / "root", final)
+    except OSError as err:  # a full or read-only cache folder: exit 2 naming it, nothing left behind
+        raise write_failed(final, err) from None
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     return final

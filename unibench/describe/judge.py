@@ -67,7 +67,9 @@ class JudgeEndpoint:
         return {"temperature": self.temperature}
 
     def describe(self) -> dict:
-        return {"base_url": self.base_url, "model": self.model, "decoding": self.decoding}
+        from unibench.redact import redact
+
+        return {"base_url": redact(self.base_url), "model": self.model, "decoding": self.decoding}
 
 
 def judge_complete(prompts: list[str], endpoint: JudgeEndpoint) -> list[str | None]:

@@ -6,14 +6,17 @@
 """
 
 from .cache import CachedResponse, ResponseCache, default_cache_path
-from .client import AimdLimiter, Engine, Outcome, RunStats
+from .client import AimdLimiter, CircuitBreaker, Engine, EndpointDown, EndpointRejected, Outcome, RunStats
 from .request import KEY_SCHEMA_VERSION, ChatRequest, Endpoint, public_url
 
 __all__ = [
     "AimdLimiter",
     "CachedResponse",
     "ChatRequest",
+    "CircuitBreaker",
     "Endpoint",
+    "EndpointDown",
+    "EndpointRejected",
     "Engine",
     "KEY_SCHEMA_VERSION",
     "Outcome",

@@ -14,6 +14,9 @@ Rules (issue 5, harness-lessons section 5):
   under published/); a table's `match` names the setting it was made in, and unibench runs in that setting are
   also listed in it (`runs`), marked as unibench runs; a row with `rerun` is a third-party re-run;
 * basic-emotion cells carry the non-official macro F1 (`f1`), and rows its mean over the suite's basic sets.
+* a cell whose result has failed samples (model call or extraction, scored as empty) carries `n_failed`, shown
+  beside the score; a result with a larger failed fraction than the `--max-failed` its run recorded (0.05 when it
+  recorded none) is not ranked: its cell carries `ranked: false` and stays out of the row's mean.
 Numbers are rounded to 4 decimals here so the written files do not depend on float noise in the last bits.
 """
 
@@ -30,6 +33,7 @@ SCHEMA = "unibench.leaderboard/1"
 MAIN_SUITE = "mer-unibench"
 MEAN_TOLERANCE = 0.005  # a printed mean further than half a unit of its last digit from its cells gets flagged
 PACKAGE_TABLES = Path(__file__).resolve().parent / "published"
+DEFAULT_MAX_FAILED = 0.05  # `unibench run --max-failed`'s default, for results that did not record theirs
 
 
 def _r(x: float | None) -> float | None:
@@ -158,13 +162,33 @@ def _cell(doc: dict, path: Path, results_dir: Path) -> dict | None:
         return None
     selection, best_of = _selection(doc, e)
     ci = e.get("ci") if isinstance(e.get("ci"), dict) and "low" in e.get("ci", {}) else None
-    return {"score": _r(e["score"]), "metric": e.get("metric"), "n": e.get("n"), "n_total": e.get("n_total"),
+    return {"score": _r(e["score"]), **_failures(doc, e), "metric": e.get("metric"), "n": e.get("n"),
+            "n_total": e.get("n_total"),
             "checkpoint": e.get("checkpoint"), "selection": selection, "best_of_n_on_test": best_of,
             "ci": None if ci is None else {"low": _r(ci["low"]), "high": _r(ci["high"]), "level": ci.get("level"),
                                            "n_resamples": ci.get("n_resamples"), "seed": ci.get("seed"),
                                            "clustered": ci.get("clustered"), "n_units": ci.get("n_units")},
             "f1": _r((e.get("secondary") or {}).get("macro_f1")),
             "file": path.relative_to(results_dir).as_posix()}
+
+
+def _failures(doc: dict, entry: dict) -> dict:
+    """`n_failed` when samples failed, and `ranked: false` when more failed than the run's --max-failed allowed
+    (fields absent otherwise, so clean results keep their bytes)."""
+    n_failed, n_total = entry.get("n_failed") or 0, entry.get("n_total") or 0
+    if not n_failed:
+        return {}
+    prov = doc.get("provenance", {})
+    recorded = ((prov.get("run_spec") or {}).get("labels") or {}).get("max_failed")  # result/2
+    if recorded is None:
+        recorded = (prov.get("invocation") or {}).get("max_failed")  # result/1
+    limit = DEFAULT_MAX_FAILED if recorded is None else recorded
+    over = not n_total or n_failed / n_total > float(limit)
+    return {"n_failed": n_failed, **({"ranked": False, "max_failed": limit} if over else {})}
+
+
+def ranked(cell: dict) -> bool:
+    return cell.get("ranked", True)
 
 
 def _single_checkpoint(docs: dict[str, dict], suite: list[str]) -> dict | None:
@@ -214,7 +238,7 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
     repro = sorted({doc["model"]["reproduces"] for doc in docs.values() if doc.get("model", {}).get("reproduces")})
     ordered = {d: cells[d] for d in suite if d in cells}
     ordered.update({d: cells[d] for d in sorted(cells) if d not in ordered})  # datasets beyond the nine, last
-    suite_scores = [ordered[d]["score"] for d in suite if d in ordered]
+    suite_scores = [ordered[d]["score"] for d in suite if d in ordered and ranked(ordered[d])]
     basic = basic_sets(suite)
     complete = len(suite_scores) == len(suite)
     kind = "all nine" if len(suite) == 9 else f"all {len(suite)}"
@@ -229,6 +253,10 @@ def _run_row(model: str, docs: dict[str, dict], cells: dict[str, dict], suite: l
     f1 = [ordered[d]["f1"] for d in basic if d in ordered and ordered[d].get("f1") is not None]
     mean_f1 = ({"value": _r(fmean(f1)) if len(f1) == len(basic) else None,
                 "available": _r(fmean(f1)), "n_cells": len(f1), "of": len(basic)} if f1 else None)
+    for d, c in ordered.items():
+        if not ranked(c):
+            notes.append(f"{d}: {c['n_failed']} of {c['n_total']} samples failed, more than the run's --max-failed "
+                         f"{c['max_failed']:g}: not ranked and left out of the mean")
     return {"model": model, "modalities": modalities, "reproduces": repro[0] if len(repro) == 1 else None,
             "cells": ordered, "mean": mean, "mean_f1": mean_f1, "best_of_n_on_test": best_of,
             "single_checkpoint": single, "notes": notes}

@@ -98,12 +98,22 @@ def published_rows(s: dict, datasets: list[str]) -> tuple[list[dict], list[dict]
     return rows, runs, notes
 
 
+def _failed(cell: dict) -> str:
+    """Beside a score: how many samples failed, and whether that kept the cell out of the ranking."""
+    n = cell.get("n_failed")
+    if not n:
+        return ""
+    return f" ({n} failed{'; not ranked' if cell.get('ranked') is False else ''})"
+
+
 def run_rows(s: dict, datasets: list[str]) -> tuple[list[dict], list[str]]:
     """(rows, footnotes) of a setting of unibench runs."""
     rows, notes = [], []
     for r in s["rows"]:
-        rows.append(_row(r["model"], "", "ci-" + anchor(s["id"]), r["modalities"], _run_row_cells(r, datasets),
-                         r["mean"]["value"]))
+        row = _row(r["model"], "", "ci-" + anchor(s["id"]), r["modalities"], _run_row_cells(r, datasets),
+                   r["mean"]["value"])
+        row["suffixes"] = [_failed(r["cells"].get(d, {})) for d in datasets]  # failed samples beside a score
+        rows.append(row)
         if (note := mean_note(r, len(datasets))) is not None:
             notes.append(f"{r['model']}: {note}.")
         if r["best_of_n_on_test"]:
@@ -117,6 +127,13 @@ def run_rows(s: dict, datasets: list[str]) -> tuple[list[dict], list[str]]:
                          f"dataset's test set (as the paper does), so the row mixes checkpoints; {what}.")
         if r["modalities"] is None:
             notes.append(f"{r['model']}: modalities not recorded (pass `--modalities A,V,T` to `unibench run`).")
+        for d, c in r["cells"].items():
+            if c.get("n_failed"):
+                notes.append(f"{r['model']} / {HEADERS.get(d, d)}: {c['n_failed']} of {c['n_total']} samples failed "
+                             "(model call or extraction) and were scored as empty predictions"
+                             + ("; more than the run's `--max-failed` "
+                                f"{c['max_failed']:g} allows, so the cell is not ranked and not in the mean"
+                                if c.get("ranked") is False else "") + ".")
     return rows, notes
 
 
@@ -140,7 +157,9 @@ def f1_rows(s: dict, datasets: list[str]) -> tuple[list[str], list[dict], list[s
 
 def _md_row(r: dict, with_modalities: bool = True) -> str:
     name = f"[{r['model']}](#{r['link']})" if r["link"] else r["model"]
-    cells = ["—" if v is None else _f(v) + (BEST_OF if best else "") for v, best in r["cells"]]
+    suffixes = r.get("suffixes") or [""] * len(r["cells"])
+    cells = ["—" if v is None else _f(v) + (BEST_OF if best else "") + sfx
+             for (v, best), sfx in zip(r["cells"], suffixes)]
     mods = [_mod(r["modalities"], k) for k in "AVT"] if with_modalities else []
     mean = _f(r["mean"]) + (MEAN_FLAG if r["mean_flag"] else "")
     return "| " + " | ".join([name + (f" {r['mark']}" if r["mark"] else ""), *mods, *cells, mean]) + " |"

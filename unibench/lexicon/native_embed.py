@@ -164,11 +164,11 @@ class EmbeddingBackend:
 
         assert self._stored is not None
         words = sorted(self._stored | set(new))
+        tmp = self._store.with_name(f".{self._store.stem}.{os.getpid()}.tmp.npz")
         try:
             self._store.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._store.with_name(f".{self._store.stem}.{os.getpid()}.tmp.npz")
             np.savez(tmp, words=np.array(words), vectors=self._stack(words))
             os.replace(tmp, self._store)
             self._stored = set(words)
         except OSError:
-            pass  # a read-only cache only costs re-embedding
+            tmp.unlink(missing_ok=True)  # a full or read-only cache only costs re-embedding, and leaves nothing

@@ -8,7 +8,6 @@ openpyxl entirely.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -25,14 +24,29 @@ _PROCESS_CACHE: dict[str, WheelTables] = {}
 
 def _xlsx_rows(path: Path) -> list[dict]:
     """Rows of the first sheet as dicts keyed by the header row; empty cells are None (pandas' NaN)."""
+    import zipfile
+
     import openpyxl
 
+    from unibench.safe_npz import check_unzip_size
+
     try:
+        with zipfile.ZipFile(path) as zf:  # an xlsx is a zip: cap what openpyxl may inflate
+            check_unzip_size(path, zf.infolist())
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:
+        try:
+            if not wb.worksheets:
+                raise UserError(f"{path}: the workbook has no sheet; restore the upstream file")
+            rows = list(wb.worksheets[0].iter_rows(values_only=True))  # read_only parses lazily, here
+        finally:
+            wb.close()
+    except UserError:
+        raise
+    except Exception as err:  # openpyxl raises anything from KeyError to lxml errors on a damaged file
         raise UserError(f"{path}: unreadable xlsx ({type(err).__name__}); restore the upstream file") from None
-    rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    wb.close()
+    if not rows:
+        raise UserError(f"{path}: the first sheet is empty (no header row level1, level2, ...); restore the "
+                        "upstream file")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     return [dict(zip(header, r)) for r in rows[1:] if any(c is not None for c in r)]
 
@@ -84,19 +98,19 @@ def _synonyms(path: Path, wheel_words: set[str]) -> dict[str, list[str]]:
 def _forms(path: Path) -> dict[str, list[str]]:
     """read_format2raws: each listed word form -> its base words; each base -> itself. Case is kept as in the
     file (the scorers lower-case the query, not the table)."""
+    from unibench.parse import open_csv
+
     out: dict[str, set[str]] = {}
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            if not {"name", "format"} <= set(reader.fieldnames or ()):
-                raise UserError(f"{path}: expected columns 'name,format'; restore the upstream format.csv")
-            for row in reader:
-                raw = row["name"]
-                for form in string_to_list(row["format"]):
-                    out.setdefault(form, set()).add(raw)
-                out.setdefault(raw, set()).add(raw)
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise UserError(f"{path}: unreadable ({type(err).__name__}); restore the upstream format.csv") from None
+    with open_csv(path, encoding="utf-8") as reader:
+        if not {"name", "format"} <= set(reader.fieldnames or ()):
+            raise UserError(f"{path}: expected columns 'name,format'; restore the upstream format.csv")
+        for row in reader:
+            raw = row["name"]
+            if raw is None:
+                raise UserError(f"{path}: line {reader.line_num} has no name; restore the upstream format.csv")
+            for form in string_to_list(row["format"] or ""):
+                out.setdefault(form, set()).add(raw)
+            out.setdefault(raw, set()).add(raw)
     return {k: sorted(v) for k, v in out.items()}
 
 
@@ -117,14 +131,22 @@ def _build_from_npz(path: Path) -> dict:
     data = load_npz(path)
     try:
         whole = data["wheel_map_whole"]
-        return {
+        tables = {
             "forms": {k: sorted(set(v)) for k, v in data["format_mapping"].items()},
             "synonyms": {k: sorted(set(v)) for k, v in data["raw_mapping"].items()},
             "clusters": {f"{w}/{lv}": dict(whole[w][lv]) for w in WHEELS for lv in LEVELS},
         }
-    except (KeyError, TypeError, AttributeError) as err:
-        raise UserError(f"{path}: not a wheel_mapping.npz (missing {err}); expected keys format_mapping, "
-                        "raw_mapping, wheel_map_whole") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise UserError(f"{path}: not a wheel_mapping.npz ({type(err).__name__}: {str(err)[:80]}); expected dicts "
+                        "format_mapping, raw_mapping and wheel_map_whole[wheel][level]") from None
+    plain = all(isinstance(k, str) and all(isinstance(x, str) for x in v)
+                for part in ("forms", "synonyms") for k, v in tables[part].items())
+    plain = plain and all(isinstance(k, str) and isinstance(v, str) for c in tables["clusters"].values()
+                          for k, v in c.items())
+    if not plain:
+        raise UserError(f"{path}: the wheel_mapping tables must map words (strings) to words; restore the "
+                        "upstream file")
+    return tables
 
 
 def resolve_sources(path: str | Path) -> tuple[str, list[Path]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from unibench.errors import UserError
-from unibench.safe_npz import load_npy
+from unibench.safe_npz import ZIP_ERRORS, check_unzip_size, load_npy
 from unibench.textlists import string_to_list_mer2024
 
 __all__ = ["GroupingScore", "parse_grouping", "clean_grouping", "synonym_map", "sample_precision_recall",
@@ -137,12 +137,11 @@ def load_grouping_zip(path: str | Path) -> dict[str, str]:
     out: dict[str, str] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if info.is_dir() or not info.filename.endswith(".npy"):
-                    continue
-                parent, _, base = info.filename.rpartition("/")
-                if parent.rpartition("/")[2] != "openset-synonym":
-                    continue
+            members = [i for i in zf.infolist() if not i.is_dir() and i.filename.endswith(".npy")
+                       and i.filename.rpartition("/")[0].rpartition("/")[2] == "openset-synonym"]
+            check_unzip_size(path, members)
+            for info in members:
+                base = info.filename.rpartition("/")[2]
                 where = f"{path}[{info.filename}]"
                 value = load_npy(zf.read(info), where)
                 if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "UO":
@@ -151,8 +150,9 @@ def load_grouping_zip(path: str | Path) -> dict[str, str]:
                     raise UserError(f"{where}: expected a string grouping reply, got {type(value).__name__}; "
                                     "regenerate this member with np.save(path, reply_string)")
                 out[base[:-4]] = value
-    except zipfile.BadZipFile as err:
-        raise UserError(f"{path}: not a readable zip ({err}); re-download openset-synonym.zip") from None
+    except ZIP_ERRORS as err:
+        raise UserError(f"{path}: not a readable zip ({type(err).__name__}: {err}); re-download "
+                        "openset-synonym.zip") from None
     if not out:
         raise UserError(f"{path}: no openset-synonym/<name>.npy members; check the archive layout")
     return out

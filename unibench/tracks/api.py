@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 from unibench import __version__
 from unibench.errors import UserError
-from unibench.paths import sha256_file, write_atomic
+from unibench.paths import safe_name, sha256_file, write_atomic
+from unibench.redact import redact
 from unibench.registry import import_string
 
 __all__ = ["score", "save", "result_path", "OPTION_GROUPS"]
@@ -27,7 +27,6 @@ OPTION_GROUPS = {"lexicon": "lexicon", "groupings": "groupings", "reversed": "re
                  **{f"extractor_{k}": "extractor_llm" for k in ("base_url", "model", "temperature", "concurrency",
                                                                  "timeout", "retries")}}
 EVERY_TRACK = ("as_official",)  # options every scorer takes
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
 def _check_options(track, opts: dict) -> dict:
@@ -81,8 +80,8 @@ def score(track_id: str, submission_path: str | Path, gold_path: str | Path, *, 
         "provenance": {
             "unibench_version": __version__,
             "checksums": {**checksums, "lexicon": lex.checksum if lex is not None else None},
-            "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()},
-            "command": command,
+            "options": redact({k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()}),
+            "command": None if command is None else redact(command),
             "created_at": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
         },
     }
@@ -98,9 +97,7 @@ def default_name(submission: Path) -> str:
 
 
 def result_path(results_dir: str | Path, name: str, track_id: str) -> Path:
-    if not _SAFE_NAME.match(name):
-        raise UserError(f"--name {name!r}: use letters, digits, '.', '_', '+' or '-' (it becomes a folder name)")
-    return Path(results_dir) / name / f"{track_id}.json"
+    return Path(results_dir) / safe_name(name, "--name") / f"{safe_name(track_id, 'track id')}.json"
 
 
 def save(doc: dict, results_dir: str | Path = "results") -> Path:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ import numpy as np
 
 from unibench.errors import UserError, preview
 from unibench.metrics.preference import PREFERENCES
+from unibench.parse import open_csv
 from unibench.safe_npz import load_npz
 
 __all__ = ["EMOS_MER", "PANDAS_NA", "NAN_NAME", "CsvTable", "DiscreteSubmission", "Aligned", "read_csv_table",
