@@ -49,6 +49,10 @@ def format_table(doc: dict) -> str:
             extra += f" MERBench ACC={_fmt(e['secondary']['merbench_acc'])} WAF={_fmt(e['secondary']['merbench_waf'])}"
         if e.get("predictions"):
             extra += f" [kind {e['predictions']['kind']}]"
+        if e.get("diagnostics"):
+            from unibench.extract.diagnostics import summary_cell
+
+            extra += f" [{summary_cell(e['diagnostics'])}]"
         ci = e.get("ci")
         rows.append((e["dataset"] + (" (partial)" if e["partial"] else ""), LABEL.get(e["metric"], e["metric"]),
                      _fmt(e["score"]), f"{_fmt(ci['low'])}-{_fmt(ci['high'])}" if ci else "-", e["checkpoint"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from unibench import __version__
 from unibench.errors import UserError, preview
+from unibench.extract.diagnostics import diagnostics
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import RunSpec
@@ -156,6 +157,7 @@ def finish(card, corpus, collected: list[Collected], adapter, extractor, lexicon
         # hook: what the adapter detected (e.g. the prediction kind) and MERBench's ACC/WAF for classifier outputs
         result.score.update(getattr(adapter, "describe_outputs", lambda _: {})(ck))
         result.score["secondary"].update(merbench_secondary(card, samples, c.outputs))
+        result.score["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, samples), c.ext, corpus.ids)
         scores.append(result.score)
         scored[ck.name] = (c, result)
         files += [(str(f), c.checksums.get(str(f))) for f in c.files]

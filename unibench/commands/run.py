@@ -28,7 +28,8 @@ def add_arguments(p) -> None:
     p.add_argument("--extractor", default="auto",
                    help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
                         "for structured predictions, lexicon for the text baselines), cache, given, llm, lexicon (offline word "
-                        "finder), or another registered extractor")
+                        "finder), answer-tag (<answer>...</answer> of RL-trained models; non-official), or another "
+                        "registered extractor")
     g = p.add_argument_group("--extractor llm (upstream prompts A/B on an OpenAI-compatible server)")
     g.add_argument("--extractor-base-url", default=None, metavar="URL", help="default: $OPENAI_BASE_URL")
     g.add_argument("--extractor-model", default=None, metavar="NAME", help="default: Qwen2.5-7B-Instruct")
@@ -37,6 +38,8 @@ def add_arguments(p) -> None:
     g.add_argument("--extractor-concurrency", type=int, default=None, metavar="N", help="requests in flight (32)")
     g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
     g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
+    p.add_argument("--answer-tag", default=None, metavar="TAG",
+                   help="--extractor answer-tag (non-official): the tag whose last occurrence holds the answer (answer)")
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
                         "join the N slices with `unibench merge`")
@@ -219,5 +222,9 @@ def run(args) -> int:
     for s in skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
     for line in failed:
+        print(f"warning: {line}", file=sys.stderr)
+    from unibench.extract.diagnostics import run_warnings  # empty extractions, unread Chinese, long descriptions
+
+    for line in run_warnings(outcomes, extractor, lexicon):
         print(f"warning: {line}", file=sys.stderr)
     return 0
