@@ -122,6 +122,33 @@ def bilingual(lexicon=None) -> dict[str, float]:
     return out
 
 
+def list_cap(ref: Path, half: str) -> tuple[int, int, int]:
+    """On AffectGPT's list answers longer than MAX_LIST items: (lists, Qwen kept at most MAX_LIST, Qwen kept
+    exactly the first MAX_LIST), the evidence for the list cap."""
+    from unibench.extract.cache import read_pairs
+    from unibench.extract.wordfind import MAX_LIST, WordFinder
+    from unibench.safe_npz import load_npz
+    from unibench.textlists import normalise_words
+
+    finder = WordFinder(None)
+    n = at_most = first = 0
+    for f in sorted((ref / "output").glob("results-*/*/checkpoint_*_loss_*[0-9].npz")):
+        cached = f.with_name(f.stem + "-openset.npz")
+        if not cached.is_file():
+            continue
+        qwen = read_pairs(cached)
+        for name, text in load_npz(f)["name2reason"].items():
+            if half_of(name) != half or name not in qwen:
+                continue
+            items = finder.list_items(str(text).lower(), cap=None)
+            if items and len(items) > MAX_LIST:
+                got = normalise_words(qwen[name])
+                n += 1
+                at_most += len(got) <= MAX_LIST
+                first += got == items[:MAX_LIST]
+    return n, at_most, first
+
+
 def _table(rows_by_half: dict[str, list[dict]], title: str) -> None:
     print(f"\n{title}")
     print(f"{'outputs':14} {'checkpoint':40} " + " ".join(
@@ -169,6 +196,9 @@ def main() -> int:
         n_ok = sum(d <= AFFECTGPT_TOLERANCE for d in diffs)
         summary.append(f"AffectGPT {h:8}: {n_ok}/{len(diffs)} checkpoints within {AFFECTGPT_TOLERANCE}; max |diff| "
                        f"{max(diffs):.2f} -> target {'MET' if n_ok == len(diffs) else 'NOT MET'}")
+    n, at_most, first = list_cap(ref, "calibration")
+    summary.append(f"list cap (calibration half of AffectGPT's outputs): of {n} list answers longer than four "
+                   f"items, Qwen kept at most four in {at_most} and exactly the first four in {first}")
     whole = ovmer_rows(ref, lexicon, None)
     diffs = [abs(r["lexicon"] - r["qwen"]) for r in whole]
     summary.append(f"OV-MER whole set (for reference): {ov_target(whole)[1]}/21 runs meet both; mean |diff| "

@@ -39,7 +39,8 @@ def add_arguments(p) -> None:
     g.add_argument("--extractor-timeout", type=float, default=None, metavar="S", help="seconds per attempt (120)")
     g.add_argument("--extractor-retries", type=int, default=None, metavar="N", help="retries per request (3)")
     p.add_argument("--answer-tag", default=None, metavar="TAG",
-                   help="--extractor answer-tag (non-official): the tag whose last occurrence holds the answer (answer)")
+                   help="--extractor answer-tag (non-official): the tag whose last occurrence holds the answer "
+                        "(default: answer)")
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
                         "join the N slices with `unibench merge`")
