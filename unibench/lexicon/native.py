@@ -2,8 +2,9 @@
 
 Data (readable YAML in `data/native/`): four wheels, parrott (Parrott 2001), plutchik (Plutchik 1980),
 willcox (Willcox 1982) and gew (Scherer 2005), each with a citation and source notes; `derivations.yaml` (hand-made
-morphological families) and `guards.yaml` (negation, antonym forms, modifiers, idioms, non-emotion words).
-Nothing comes from the upstream MER tables.
+morphological families), `guards.yaml` (negation, antonym forms, modifiers, idioms, non-emotion words) and
+`chinese.yaml` (Chinese emotion words with English glosses, by wheel family). Nothing comes from the upstream MER
+tables.
 
 Cluster semantics (as upstream, section 4.1 of the protocol notes): at level1 every word of a wheel maps to its
 root; at level2 a level2 word maps to itself, a level3 word to its level2 parent, and a root to its
@@ -12,6 +13,10 @@ YAML lists that child first, so both rules agree, and the tests check it).
 
 Mapping one word on one wheel, first rule that applies wins; `explain` records which one:
   1. normalise: lower-case, strip spaces and punctuation, collapse inner whitespace (phrases stay phrases);
+     chinese     a word in Chinese script: degree words (很, 非常 ...) and a final 的 go, then it maps as the first
+                 of its chinese.yaml glosses that the English rules below place on the wheel (the last gloss may
+                 use the embedding fallback, as the English word would); after a negator (不, 没有 ...) nothing;
+                 a Chinese word not in chinese.yaml, or listed there as a non-emotion word, is oov;
   2. exact       the word is on the wheel;
      (listed non-emotion words such as "neutral" stop here: reason oov, with a note);
   3. negated     a negator token ("not", "never", "no", "...n't"): nothing, or a listed phrase's explicit pivots;
