@@ -16,11 +16,11 @@ from unibench.identity import _module_tokens, source_digest
 from unibench.lexicon.native import DATA_DIR, NativeLexicon
 
 PINS = {
-    "native data": "bcec9a82eaf1c85a02bb094e2893e2aaaf8dc2567cfc772c81e6b618ded41b99",
-    "native rules": "a81d1492e5cf33ea02e9f43b16d30a75f47da99b95732ab3dbed576211b13ac3",
-    "lexicon extractor rules": "7526122469ea465527b9910dc3088c1accaca5304d6addc59203ec7281ef5837",
-    "llm extractor rules": "bf3429247060da748b27755f52355920509a25a667eec83a918e3243f6590869",
-    "cache extractor version": "c53701b6bec7",
+    "native data": "6d4c88708747eabf611c7e968378ee1d3f28a2ab68de8b472097725774e3bab8",
+    "native rules": "8dbab0a15b6ac9e2327120256914620981ac9d401095fa098eb396f4c01f060d",
+    "lexicon extractor rules": "48d3c33680bf9b44ac796c47c3cf26a31ee2e860717bdc74b44fcc66d251806b",
+    "llm extractor rules": "561e998d515cf49d0ddc78dabaa9abb76c7393b8d6102af5608dc315e26876f9",
+    "cache extractor version": "1ece35989ff6",
     "given extractor version": "b21f7e2d1062",
 }
 

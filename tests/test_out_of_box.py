@@ -57,7 +57,7 @@ def test_run_defaults_to_native(tmp_path, cli):
     ("He was not angry at all.", []),
     ("She doesn't seem angry, just tired.", ["tired"]),
     ("never afraid", []),
-    ("I felt let down and very angry!", ["felt let down", "very angry"]),  # phrases win over their words
+    ("I felt let down and very angry!", ["let down", "angry"]),  # phrases win over their words; modifiers go
     ("The character's emotional state is angry, sad, anxious.", ["angry", "sad", "anxious"]),
     ("happy, happy, sad", ["happy", "sad"]),
 ])
@@ -146,14 +146,14 @@ def _score(card, root, model, native):
 
 
 def test_text_lexicon_hit_by_hand(tmp_path, native):
-    rows = [("s1", "I am so angry right now!", "angry"),       # "so angry" -> angry's cluster: hit on every wheel
+    rows = [("s1", "I am so angry right now!", "angry"),       # "so angry" -> angry: hit on every wheel
             ("s2", "He was not angry at all.", "angry"),      # negated: nothing found, 0 on every wheel
             ("s3", "The bus leaves at noon.", "neutral")]     # neutral gold: on no wheel, not scored
     assert all(native.map_word("angry", w, "level1") for w in native.wheels)
     o = _score(_card(tmp_path, "discrete", rows), tmp_path, "text-lexicon", native)
     e = o.selected[0]
     assert e.n == 2 and e.score == pytest.approx(50.0)  # (1 + 0) / 2 on each of the 4 wheels
-    assert [r["pred"] for r in o.rows] == ["[so angry]", "[]", "[]"]
+    assert [r["pred"] for r in o.rows] == ["[angry]", "[]", "[]"]
 
 
 def test_text_lexicon_waf_by_hand(tmp_path, native):

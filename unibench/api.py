@@ -24,7 +24,7 @@ from unibench.runner import DatasetResult, RunOptions
 from unibench.schema import RunSpec, SampleRecord, Score
 
 # extractor_options keys -> the attribute names `Extractor.from_args` reads (the CLI's --extractor-* options)
-EXTRACTOR_OPTIONS = ("base_url", "model", "temperature", "concurrency", "timeout", "retries")
+EXTRACTOR_OPTIONS = ("base_url", "model", "temperature", "concurrency", "timeout", "retries", "answer_tag")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Run:
     checkpoint_policy: str = "best"
     command: str = ""
     stats: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # engine counts: run facts, not results
+    warnings: tuple[str, ...] = ()  # diagnostics that call for a look (empty extractions, unread Chinese, ...)
 
     @property
     def lexicon(self) -> Mapping[str, Any]:
@@ -147,7 +148,8 @@ def extractor_args(options: Mapping[str, Any] | None, progress: bool = False) ->
     unknown = set(options) - set(EXTRACTOR_OPTIONS)
     if unknown:
         raise UserError(f"extractor option(s) {', '.join(sorted(unknown))}: known are {', '.join(EXTRACTOR_OPTIONS)}")
-    return types.SimpleNamespace(progress=progress, **{f"extractor_{k}": options.get(k) for k in EXTRACTOR_OPTIONS})
+    return types.SimpleNamespace(progress=progress, answer_tag=options.get("answer_tag"),
+                                 **{f"extractor_{k}": options.get(k) for k in EXTRACTOR_OPTIONS})
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,11 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
             skipped.append({"dataset": card.name, "reason": str(err)})
     if not results:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
+    from unibench.extract.diagnostics import run_warnings
+
     return Run(p.options.model_name, tuple(results), tuple(skipped), p.options.checkpoint_policy,
-               command or _api_command(model, [c.name for c in p.cards]), engine_stats(p.adapter, p.extractor))
+               command or _api_command(model, [c.name for c in p.cards]), engine_stats(p.adapter, p.extractor),
+               tuple(run_warnings(results, p.extractor, p.lexicon)))
 
 
 def engine_stats(adapter: Any, extractor: Any) -> dict[str, dict[str, int]]:

@@ -146,7 +146,10 @@ def extractor_options(args) -> dict:
     """The --extractor-* options that were given, as unibench.api's `extractor_options`."""
     from unibench.api import EXTRACTOR_OPTIONS
 
-    return {k: v for k in EXTRACTOR_OPTIONS if (v := getattr(args, f"extractor_{k}", None)) is not None}
+    got = {k: v for k in EXTRACTOR_OPTIONS if (v := getattr(args, f"extractor_{k}", None)) is not None}
+    if getattr(args, "answer_tag", None) is not None:  # --answer-tag (the answer-tag extractor's one option)
+        got["answer_tag"] = args.answer_tag
+    return got
 
 
 def print_json(doc) -> None:

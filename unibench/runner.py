@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from unibench import __version__
 from unibench.errors import UserError, preview
+from unibench.extract.diagnostics import diagnostics
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import Corpus, Extraction, Response, RunSpec, Score
@@ -208,6 +209,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
                      partial=corpus.partial, **failures(c, corpus.ids))
         entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
         entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
+        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, corpus.ids)
         scores.append(Score.from_dict(entry))
         scored[ck.name] = (c, result)
         inputs.append({"checkpoint": ck.name, "model_files": {str(f): c.sha256(f) for f in c.files},

@@ -4,6 +4,9 @@
                         finder: phrases, native normalisation, negation guard); for sentiment sets the sentiment
                         word of the native valences (rule in unibench.extract.wordfind).
 `--model text-embed`    zero-shot all-MiniLM-L6-v2 (English only): cosine between the subtitle and prototypes.
+Each follows its corpus card's `language`: a baseline that cannot read it (text-embed on a Chinese corpus, or
+text-lexicon with an English-only lexicon such as the upstream tables) refuses the corpus with a one-line error
+instead of scoring noise; text-lexicon with the native lexicon reads Chinese subtitles (chinese.yaml).
                         basic sets: the card's label space, argmax (neutral included: an honest classifier);
                         open-vocabulary sets: the TOP_K native wheel words with cosine >= MIN_SIMILARITY (at least
                         the best one); sentiment sets: valence = cos(positive prototype) - cos(negative prototype).
@@ -47,7 +50,17 @@ class _TextBaseline(ModelAdapter):
         self.card = card
         return [Checkpoint(name=self.kind)]
 
+    def languages(self) -> tuple[str, ...]:
+        return ("en",)
+
     def texts(self, samples) -> list[str]:
+        lang = getattr(self.card, "language", "en") or "en"
+        if lang not in self.languages():
+            name = getattr(self.card, "name", "dataset")
+            raise UserError(f"{name}: --model {self.kind} reads {'/'.join(self.languages())} text only and this "
+                            f"corpus's subtitles are '{lang}' (its card's `language`); "
+                            + ("use --lexicon native, which reads Chinese" if self.kind == "text-lexicon" else
+                               "use --model text-lexicon (the native lexicon reads Chinese)"))
         if samples and all(s.subtitle is None for s in samples):
             spec = self.card.subtitles if self.card is not None else {}
             where = f"{spec['file']} (column {spec['column']})" if spec else "no subtitle file on its card"
@@ -59,6 +72,9 @@ class _TextBaseline(ModelAdapter):
 class TextLexicon(_TextBaseline):
     kind = "text-lexicon"
 
+    def languages(self) -> tuple[str, ...]:
+        return tuple(getattr(self.lexicon, "languages", ("en",))) if self.lexicon is not None else ("en", "zh")
+
     def outputs(self, checkpoint, samples) -> dict[str, Response]:
         from unibench.extract.base import label_string
         from unibench.extract.wordfind import SentimentFinder, WordFinder
@@ -67,10 +83,11 @@ class TextLexicon(_TextBaseline):
             from unibench.lexicon.native import load_native
 
             self.lexicon = load_native()
+        texts = self.texts(samples)
         finder = WordFinder(self.lexicon)
         sentiment = SentimentFinder() if self.card is not None and self.card.task == "sentiment" else None
         out = {}
-        for s, text in zip(samples, self.texts(samples)):
+        for s, text in zip(samples, texts):
             words = tuple(finder.find(text))
             if sentiment is None:
                 out[s.id] = Response(text=label_string(words), labels=words)

@@ -27,8 +27,12 @@ def add_arguments(p) -> None:
     p.add_argument("--extractor", default="auto",
                    help="how labels are read from responses: auto (default: cache for affectgpt-npz outputs, given "
                         "for structured predictions, lexicon for the text baselines), cache, given, llm, lexicon (offline word "
-                        "finder), or another registered extractor")
+                        "finder), answer-tag (<answer>...</answer> of RL-trained models; non-official), or another "
+                        "registered extractor")
     add_llm_arguments(p)
+    p.add_argument("--answer-tag", default=None, metavar="TAG",
+                   help="--extractor answer-tag (non-official): the tag whose last occurrence holds the answer "
+                        "(default: answer)")
     p.add_argument("--shard", default=None, metavar="I/N",
                    help="run only slice I (0-based) of N of every corpus and write <dataset>.shard-I-of-N.json; "
                         "join the N slices with `unibench merge`")

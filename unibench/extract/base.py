@@ -25,13 +25,16 @@ class Extractor:
     - `settings()`: every option that changes the output, JSON-able; `from_settings` rebuilds the extractor from
       it (what `unibench check` and `rescore` do), and `from_args` from the run's command-line arguments;
     - `bind_lexicon(lexicon)`: called once per run with the run's lexicon (word finders use it);
-    - `source_files(checkpoint, task)`: files read besides the model outputs, checksummed into provenance.
+    - `source_files(checkpoint, task)`: files read besides the model outputs, checksummed into provenance;
+    - `reads_any_language`: an LLM reads responses in any language; otherwise the route reads the languages of
+      the lexicon that maps its words (`languages(lexicon)`; diagnostics warn about responses it cannot read).
     """
 
     id: ClassVar[str] = ""
     description: ClassVar[str] = ""
     needs_outputs: ClassVar[bool] = True
     rules: ClassVar[tuple[str, ...]] = ()
+    reads_any_language: ClassVar[bool] = False
 
     stats: dict[str, int]  # engine counters for extractors that call an LLM (run facts, never results)
 
@@ -57,6 +60,10 @@ class Extractor:
 
     def source_files(self, checkpoint: Any, task: str) -> list[Path]:
         return []
+
+    def languages(self, lexicon: Any) -> tuple[str, ...] | None:
+        """The scripts whose responses become scored labels (None: any)."""
+        return None if self.reads_any_language else tuple(getattr(lexicon, "languages", ("en",)))
 
     @property
     def version(self) -> str:

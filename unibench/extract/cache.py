@@ -35,6 +35,7 @@ class CacheExtractor(Extractor):
     are checksummed into provenance."""
 
     id = "cache"
+    reads_any_language = True  # an LLM (Qwen2.5) reads Chinese and English responses alike
     needs_outputs = False
     rules = ("unibench.extract.cache",)
     description = "upstream cached Qwen2.5-7B-Instruct extractions (-openset.npz, -openset-sentiment.npz)"

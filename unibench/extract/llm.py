@@ -36,6 +36,7 @@ def sample_seed(checkpoint: str, sample_id: str) -> int:
 
 class LLMExtractor(Extractor):
     id = "llm"
+    reads_any_language = True  # an LLM (Qwen2.5) reads Chinese and English responses alike
     rules = ("unibench.extract.llm", "unibench.extract.llm_prompts")
     description = "upstream prompts A (response -> OV labels) and B (labels -> sentiment) via an OpenAI-compatible LLM"
 

@@ -20,6 +20,7 @@ class Lexicon:
     checksum: str = ""
     wheels: tuple[str, ...] = ()
     levels: tuple[str, ...] = LEVELS
+    languages: tuple[str, ...] = ("en",)  # scripts whose words it maps (dataset cards' `language` codes)
 
     def map_word(self, word: str, wheel: str, level: str) -> str | None:
         raise NotImplementedError

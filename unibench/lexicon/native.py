@@ -2,8 +2,9 @@
 
 Data (readable YAML in `data/native/`): four wheels, parrott (Parrott 2001), plutchik (Plutchik 1980),
 willcox (Willcox 1982) and gew (Scherer 2005), each with a citation and source notes; `derivations.yaml` (hand-made
-morphological families) and `guards.yaml` (negation, antonym forms, modifiers, idioms, non-emotion words).
-Nothing comes from the upstream MER tables.
+morphological families), `guards.yaml` (negation, antonym forms, modifiers, idioms, non-emotion words) and
+`chinese.yaml` (Chinese emotion words with English glosses, by wheel family). Nothing comes from the upstream MER
+tables.
 
 Cluster semantics (as upstream, section 4.1 of the protocol notes): at level1 every word of a wheel maps to its
 root; at level2 a level2 word maps to itself, a level3 word to its level2 parent, and a root to its
@@ -12,6 +13,10 @@ YAML lists that child first, so both rules agree, and the tests check it).
 
 Mapping one word on one wheel, first rule that applies wins; `explain` records which one:
   1. normalise: lower-case, strip spaces and punctuation, collapse inner whitespace (phrases stay phrases);
+     chinese     a word in Chinese script: degree words (很, 非常 ...) and a final 的 go, then it maps as the first
+                 of its chinese.yaml glosses that the English rules below place on the wheel (the last gloss may
+                 use the embedding fallback, as the English word would); after a negator (不, 没有 ...) nothing;
+                 a Chinese word not in chinese.yaml, or listed there as a non-emotion word, is oov;
   2. exact       the word is on the wheel;
      (listed non-emotion words such as "neutral" stop here: reason oov, with a note);
   3. negated     a negator token ("not", "never", "no", "...n't"): nothing, or a listed phrase's explicit pivots;
@@ -59,7 +64,9 @@ from pathlib import Path
 from unibench.lexicon.base import LEVELS, Lexicon
 from unibench.lexicon.native_data import DATA_DIR, Wheel, build_wheel, read_data  # noqa: F401 (re-exported)
 EMBEDDING_THRESHOLD = 0.55
-REASONS = ("exact", "lemma", "derivation", "synonym", "phrase", "embedding", "negated", "antonym-guard", "oov")
+REASONS = ("exact", "lemma", "derivation", "synonym", "phrase", "chinese", "embedding", "negated", "antonym-guard",
+           "oov")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PUNCT = " \t\r\n.,;:!?\"'`()[]{}*"
 _LESS = re.compile(r"[a-z]{3,}less(ly|ness)?$")
 
@@ -74,6 +81,7 @@ class NativeLexicon(Lexicon):
 
     id = "native"
     levels = LEVELS
+    languages = ("en", "zh")  # chinese.yaml
     rules = ("unibench.lexicon.native", "unibench.lexicon.native_data", "unibench.lexicon.native_embed")
 
     def __init__(self, embedding_fallback: bool = True, threshold: float = EMBEDDING_THRESHOLD,
@@ -91,12 +99,20 @@ class NativeLexicon(Lexicon):
         self._synonyms = dict(g.get("synonyms") or {})
         self._stance = g.get("stance") or frozenset()  # placed on wheels, but no sentiment evidence
         self._not_antonyms = set(g.get("not_antonyms", ()))
+        zh = g.get("chinese") or {}
+        self._zh: dict[str, tuple[str, ...]] = dict(zh.get("words") or {})
+        self._zh_modifiers = tuple(zh.get("modifiers") or ())
+        self.chinese_negators = tuple(zh.get("negators") or ())
+        # what word finders scan for: every Chinese emotion word, and the non-emotion words that hide one (no gloss)
+        self._zh_blocked = frozenset(zh.get("not_emotion") or ())
+        self.chinese_words = {**{w: () for w in self._zh_blocked}, **self._zh}
         # longest modifiers first so "a little bit" is stripped before "a little"
         self._modifiers = sorted(g.get("modifiers", ()), key=lambda m: -len(m))
         all_words = {w for wh in self._wheels.values() for w in wh.words}
         self._stems = all_words | set(self._family) | set(g.get("emotion_stems", ()))
         self._memo: dict[tuple[str, str], dict] = {}
         self._disk_read, self._unsaved = False, False
+        self._rule_memo: dict[str, bool] = {}
         self._lemma_memo: dict[str, str] = {}
         self.embedding_fallback = bool(embedding_fallback)
         self._backend = backend
@@ -271,11 +287,36 @@ class NativeLexicon(Lexicon):
             self._unsaved = False
         except OSError:
             pass  # a read-only cache only costs resolving again
+    def lexeme(self, word: str) -> str:
+        """The word's lexeme: the head of its derivation family (disappointed, disappointment -> disappointment),
+        else its lemma; word finders keep one word per lexeme."""
+        norm = normalise(word)
+        if CJK.search(norm):
+            return self._zh_core(norm)
+        lem = self._lemma(norm) if norm else norm
+        fam = self._family.get(norm) or self._family.get(lem)
+        return fam[0] if fam else lem
+
+    def core(self, phrase: str) -> str:
+        """A phrase without its leading intensity modifiers ("feeling very happy" -> "happy") when the rest is
+        still reached by a rule; else the phrase. Word finders emit the core, as an extraction LLM writes it."""
+        norm = normalise(phrase)
+        if CJK.search(norm):
+            core = self._zh_core(norm)
+            return core if core in self._zh else norm
+        if " " not in norm:
+            return norm
+        core = self._strip_modifiers(norm)
+        return core if core != norm and core and self.rule_match(core) else norm
 
     def rule_match(self, word: str) -> bool:
         """Whether a rule (never the embedding) reaches the word on some wheel: what text word-finders use."""
         norm = normalise(word)
-        return any(self._rules(norm, wh, allow_embedding=False)["matched"] for wh in self._wheels.values())
+        got = self._rule_memo.get(norm)
+        if got is None:
+            got = self._rule_memo[norm] = any(self._rules(norm, wh, allow_embedding=False)["matched"]
+                                              for wh in self._wheels.values())
+        return got
 
     # ---- rules ------------------------------------------------------------------------------------------------
     def _wheel(self, wheel: str) -> Wheel:
@@ -361,6 +402,8 @@ class NativeLexicon(Lexicon):
         appended there instead (and the result is not final)."""
         if not w:
             return {"reason": "oov", "matched": None}
+        if CJK.search(w):
+            return self._chinese(w, wh, allow_embedding)
         if w in wh.level1:
             return {"reason": "exact", "matched": w}
         if w in self._non_emotion:
@@ -395,6 +438,40 @@ class NativeLexicon(Lexicon):
             if emb:
                 return emb
         return {"reason": "oov", "matched": None}
+
+    def _zh_core(self, w: str) -> str:
+        """A Chinese phrase without leading degree words and a trailing 的 / 地 / 了 (非常开心的 -> 开心)."""
+        w = w.replace(" ", "")
+        if len(w) > 2 and w[-1] in "的地了" and w not in self._zh:
+            w = w[:-1]
+        changed = True
+        while changed and w not in self._zh:  # 好奇 is a word, not 好 + 奇
+            changed = False
+            for m in self._zh_modifiers:
+                if w.startswith(m) and len(w) > len(m):
+                    w, changed = w[len(m):], True
+                    break
+        return w
+
+    def _chinese(self, w: str, wh: Wheel, allow_embedding: bool) -> dict:
+        """A Chinese word maps as its English glosses do (chinese.yaml): the first gloss that the rules (and, when
+        allowed, the embedding fallback, as for the English word) place on the wheel."""
+        if w.replace(" ", "") in self._zh_blocked:
+            return {"reason": "oov", "matched": None, "note": "listed non-emotion word (chinese.yaml)"}
+        core = self._zh_core(w)
+        glosses = self._zh.get(core)
+        if glosses is None:
+            neg = next((n for n in self.chinese_negators if core.startswith(n) and core[len(n):]), None)
+            if neg is not None and self._zh_core(core[len(neg):]) in self._zh:
+                return {"reason": "negated", "matched": None, "pivots": []}
+            return {"reason": "oov", "matched": None}
+        for gloss in glosses:
+            hit = self._rules(gloss, wh, allow_embedding=False)
+            if hit["matched"] is None and allow_embedding and gloss == glosses[-1]:
+                hit = self._resolve(gloss, wh.id)  # as the English word: rules first, then the embedding
+            if hit["matched"] is not None:
+                return {"reason": "chinese", "matched": hit["matched"], "gloss": gloss, "via": hit["reason"]}
+        return {"reason": "chinese", "matched": None, "glosses": list(glosses)}
 
     # ---- embedding fallback -----------------------------------------------------------------------------------
     def nearest(self, w: str, wheel: str) -> tuple[str, float] | None:

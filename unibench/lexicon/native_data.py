@@ -1,4 +1,4 @@
-"""Reading the native lexicon's YAML data (data/native/): wheels, derivation families, guards, synonyms.
+"""Reading the native lexicon's YAML data (data/native/): wheels, derivation families, guards, synonyms, Chinese.
 
 Split from native.py (which holds the mapping rules) to keep both modules small; see native.py for semantics.
 """
@@ -74,6 +74,7 @@ def read_data(data_dir: Path = DATA_DIR):
     guards: dict = {}
     synonyms: dict = {}
     stance: frozenset = frozenset()
+    chinese: dict = {}
     for path in sorted(data_dir.glob("*.yaml")):
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
@@ -87,6 +88,24 @@ def read_data(data_dir: Path = DATA_DIR):
         elif doc["kind"] == "synonyms":
             synonyms = {str(k): tuple(v or ()) for k, v in (doc.get("synonyms") or {}).items()}
             stance = frozenset(str(w) for w in (doc.get("stance") or ()))
+        elif doc["kind"] == "chinese":
+            chinese = read_chinese(doc, path)
     order = ("parrott", "plutchik", "willcox", "gew")  # a fixed public order, others after
     wheels = {k: wheels[k] for k in sorted(wheels, key=lambda k: (order.index(k) if k in order else 99, k))}
-    return wheels, families, dict(guards, synonyms=synonyms, stance=stance), digest.hexdigest()
+    return wheels, families, dict(guards, synonyms=synonyms, stance=stance, chinese=chinese), digest.hexdigest()
+
+
+def read_chinese(doc: dict, path: Path) -> dict:
+    """chinese.yaml: {"words": {word: glosses} over all families, "not_emotion", "modifiers", "negators"}; a
+    word in two families, or in a family and not_emotion, is an error (its gloss would depend on file order)."""
+    words: dict[str, tuple[str, ...]] = {}
+    for family, entry in (doc.get("families") or {}).items():
+        for word, glosses in (entry.get("words") or {}).items():
+            if word in words or not glosses:
+                raise ValueError(f"{path.name}: '{word}' ({family}) is listed twice or has no gloss")
+            words[str(word)] = tuple(str(g) for g in glosses)
+    blocked = [str(w) for w in doc.get("not_emotion") or ()]
+    if set(blocked) & set(words):
+        raise ValueError(f"{path.name}: {sorted(set(blocked) & set(words))} are both emotion and not_emotion words")
+    longest = lambda key: sorted((str(m) for m in doc.get(key) or ()), key=len, reverse=True)  # noqa: E731
+    return {"words": words, "not_emotion": blocked, "modifiers": longest("modifiers"), "negators": longest("negators")}

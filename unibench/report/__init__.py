@@ -58,6 +58,8 @@ def print_run(run, files: dict, fmt: str = "table") -> None:
         print(format_table(doc), flush=True)
     for s in run.skipped:
         print(f"skipped {s['dataset']}: {s['reason']}", file=sys.stderr)
+    for line in run.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     for e in doc["results"]:
         if e.get("n_failed"):
             print(f"warning: {e['dataset']} / {e['checkpoint']}: {e['n_failed']} of {e['n_total']} samples failed "
@@ -91,6 +93,10 @@ def format_table(doc: dict) -> str:
             extra += f" MERBench ACC={_fmt(e['secondary']['merbench_acc'])} WAF={_fmt(e['secondary']['merbench_waf'])}"
         if e.get("predictions"):
             extra += f" [kind {e['predictions']['kind']}]"
+        if e.get("diagnostics"):
+            from unibench.extract.diagnostics import summary_cell
+
+            extra += f" [{summary_cell(e['diagnostics'])}]"
         ci = e.get("ci")
         rows.append((e["dataset"] + (" (partial)" if e["partial"] else ""), LABEL.get(e["metric"], e["metric"]),
                      _fmt(e["score"]), f"{_fmt(ci['low'])}-{_fmt(ci['high'])}" if ci else "-", e["checkpoint"],
