@@ -36,5 +36,8 @@ def write(results_dir: str | Path, out_dir: str | Path | None = None, png: bool 
     if png:
         from unibench.leaderboard.plot import write_pngs
 
-        written += write_pngs(doc, out)
+        pngs = write_pngs(doc, out)
+        for stale in set(out.glob("leaderboard-*.png")) - set(pngs):  # a setting that no longer exists (e.g. a
+            stale.unlink()                                             # new extractor version) keeps no picture
+        written += pngs
     return doc, written
