@@ -171,7 +171,8 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
             seed: int = 0, allow_partial: bool = False, records: bool = True,
             modalities: str | Mapping[str, bool] | None = None, reproduces: str | None = None,
             extractor_options: Mapping[str, Any] | None = None, adapters_dir: str | None = None,
-            progress: bool = False, max_failed: float = 0.05) -> Prepared:
+            progress: bool = False, max_failed: float = 0.05, limit: int | None = None,
+            missing: str = "error") -> Prepared:
     """Build and check the adapter, datasets, lexicon and extractor of a run (bad input fails here)."""
     from unibench.adapters import build_adapter
     from unibench.datasets import get_card
@@ -181,6 +182,10 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
 
     if bootstrap < 0:
         raise UserError(f"--bootstrap {bootstrap}: give a number of resamples >= 0")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit {limit}: give a number of samples >= 1")
+    if missing not in ("error", "wrong"):
+        raise UserError(f"--missing {missing}: expected 'error' (the default) or 'wrong'")
     mods = parse_modalities(modalities)
     options = dict(model_args or {})
     if adapters_dir:
@@ -202,7 +207,7 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
                       model_options=_public_options(options), checkpoint_policy=checkpoint, bootstrap=bootstrap,
                       seed=seed, records=records, allow_partial=allow_partial,
                       data_root=None if root is None else str(root), lexicon_arg=lexicon, modalities=mods,
-                      reproduces=reproduces, max_failed=max_failed)
+                      reproduces=reproduces, max_failed=max_failed, limit=limit, missing=missing)
     return Prepared(adapter, ext, lex, cards, root, opts, requested_all)
 
 
@@ -214,7 +219,9 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     Keyword arguments (as `unibench run`'s options): data_root, lexicon, extractor ('auto'), checkpoint ('best'),
     model_args (the -M options), name, bootstrap (1000), seed (0), allow_partial, records (True), modalities,
     reproduces, extractor_options (base_url, model, temperature, concurrency, timeout, retries), adapters_dir,
-    progress, max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
+    progress, limit (the first N samples of each corpus: a trial run, marked partial), missing ('error', or
+    'wrong': samples the predictions lack are scored as wrong and counted in n_missing, marked partial),
+    max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
     `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
     """
     from unibench.datasets import load_corpus
@@ -297,7 +304,7 @@ def rebuild(spec: RunSpec, *, model: str | None = None, data_root: str | Path | 
                       seed=spec.bootstrap["seed"], records=records, allow_partial=spec.allow_partial,
                       data_root=None if root is None else str(root), lexicon_arg=lexicon or loc.get("lexicon_arg"),
                       modalities=spec.labels.get("modalities"), reproduces=spec.labels.get("reproduces"),
-                      max_failed=spec.labels.get("max_failed"))
+                      max_failed=spec.labels.get("max_failed"), limit=spec.limit, missing=spec.missing)
     result = evaluate_dataset(card, corpus, adapter, ext, lex, opts)
     return Run(spec.model, (result,), (), spec.checkpoint_policy, "unibench check (rebuilt from the run spec)")
 
@@ -354,7 +361,8 @@ def rescore(stored: str | Path, *, lexicon: str | None = None, extractor: str | 
                           bootstrap=spec.bootstrap["n_resamples"], seed=spec.bootstrap["seed"], records=True,
                           allow_partial=spec.allow_partial, data_root=None if root is None else str(root),
                           lexicon_arg=lex_arg, modalities=spec.labels.get("modalities"),
-                          reproduces=spec.labels.get("reproduces"), max_failed=spec.labels.get("max_failed"))
+                          reproduces=spec.labels.get("reproduces"), max_failed=spec.labels.get("max_failed"),
+                          limit=spec.limit, missing=spec.missing)
         results.append(evaluate_dataset(card, corpus, adapter, ext, lex, opts))
     if not results:
         raise UserError(f"{stored}: no stored result to re-score" + (f" for {', '.join(sorted(wanted))}"

@@ -7,7 +7,7 @@ library surface (`unibench.api`) drives this per dataset; shards and merges use 
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -39,6 +39,8 @@ class RunOptions:
     modalities: Mapping[str, bool] | None = None
     reproduces: str | None = None
     max_failed: float | None = None  # the failed share the run accepted (the leaderboard ranks nothing beyond it)
+    limit: int | None = None  # a trial run on the first N samples of each corpus (partial, never ranked)
+    missing: str = "error"    # "wrong": samples the predictions lack are scored as wrong and counted (partial)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Collected:
     outputs: dict[str, Response] | None = None
     files: list = field(default_factory=list)            # the model's files of this checkpoint
     extractor_files: list = field(default_factory=list)  # files the extractor read (e.g. upstream caches)
+    n_missing: int = 0  # samples the outputs lacked, scored as wrong (--missing wrong)
 
     def sha256(self, path) -> str:
         """A file's checksum: as recorded (merge, rescore: the file may be elsewhere now), else read now."""
@@ -112,9 +115,10 @@ class Collected:
 
 
 def collect(card, corpus: Corpus, adapter, extractor, ck, ids: list[str] | None = None,
-            outputs_needed: bool = False) -> Collected:
+            outputs_needed: bool = False, missing_wrong: bool = False) -> Collected:
     """Outputs (when the extractor needs them, the run stores them, or `ids` asks for a slice) and extractions
-    for one checkpoint. With `ids` (a shard) everything is restricted to those samples."""
+    for one checkpoint. With `ids` (a shard) everything is restricted to those samples. With `missing_wrong`,
+    samples the model's outputs lack get an empty prediction (scored as wrong) and are counted in `n_missing`."""
     where = f"{card.name} / {ck.name}"
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
@@ -124,12 +128,21 @@ def collect(card, corpus: Corpus, adapter, extractor, ck, ids: list[str] | None 
         outputs = adapter.outputs(ck, samples)
         if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
             outputs = {k: v for k, v in outputs.items() if k in keep}
-        check_ids(f"{where} outputs", wanted, outputs, allow_extra=corpus.partial)
+        if not missing_wrong:
+            check_ids(f"{where} outputs", wanted, outputs, allow_extra=corpus.partial)
     ext = extractor.extract(ck, card.task, outputs if extractor.needs_outputs else None)
     if ids is not None:
         ext = {k: v for k, v in ext.items() if k in keep}
+    n_missing = 0
+    if missing_wrong:
+        lacking = [i for i in wanted if i not in ext]
+        n_missing = len(lacking)
+        empty = Extraction(labels="", sentiment="" if card.task == "sentiment" else None)
+        ext.update({i: empty for i in lacking})
+        if outputs is not None:
+            outputs.update({i: Response() for i in wanted if i not in outputs})
     check_ids(where, wanted, ext, allow_extra=corpus.partial)
-    return Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)))
+    return Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)), n_missing)
 
 
 def failures(c: Collected, ids: list[str]) -> dict:
@@ -155,8 +168,12 @@ def failures(c: Collected, ids: list[str]) -> dict:
 def evaluate_dataset(card, corpus: Corpus, adapter, extractor, lexicon, opts: RunOptions) -> DatasetResult:
     adapter.bind_lexicon(lexicon)  # word finders (lexicon extractor, text baselines) use the run's lexicon
     extractor.bind_lexicon(lexicon)
-    collected = [collect(card, corpus, adapter, extractor, ck, outputs_needed=opts.records)
-                 for ck in adapter.checkpoints(card)]
+    if opts.limit is not None:  # a trial run: the first N samples, marked partial
+        corpus = replace(corpus, samples=corpus.samples[:opts.limit], gold=corpus.gold[:opts.limit], partial=True)
+    collected = [collect(card, corpus, adapter, extractor, ck, outputs_needed=opts.records,
+                         missing_wrong=opts.missing == "wrong") for ck in adapter.checkpoints(card)]
+    if any(c.n_missing for c in collected):  # kept apart from complete results, like a partial split
+        corpus = replace(corpus, partial=True)
     return finish(card, corpus, collected, adapter, extractor, lexicon, opts)
 
 
@@ -206,7 +223,8 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)
         result = score_task(card.task, gold, c.ext, lexicon)
         entry = dict(result.score, dataset=card.name, checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
-                     partial=corpus.partial, **failures(c, corpus.ids))
+                     partial=corpus.partial, **failures(c, corpus.ids),
+                     **({"n_missing": c.n_missing} if opts.missing == "wrong" else {}))
         entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
         entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
         entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, corpus.ids)
@@ -240,7 +258,8 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         extractor=extractor.spec, extractor_settings=extractor.settings(),
         lexicon=f"{lexicon.id}@{lexicon.version}", lexicon_checksum=lexicon.checksum,
         checkpoint_policy=opts.checkpoint_policy, bootstrap={"n_resamples": opts.bootstrap, "seed": opts.seed},
-        partial=corpus.partial, allow_partial=opts.allow_partial, unibench_version=__version__,
+        partial=corpus.partial, allow_partial=opts.allow_partial, limit=opts.limit, missing=opts.missing,
+        unibench_version=__version__,
         locations={"model_spec": opts.model_spec, "data_root": opts.data_root, "lexicon_arg": opts.lexicon_arg,
                    "extractor_endpoint": extractor.describe().get("base_url")},
         labels={k: v for k, v in (("modalities", dict(opts.modalities or {})), ("reproduces", opts.reproduces),

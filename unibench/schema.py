@@ -198,6 +198,8 @@ class RunSpec:
     bootstrap: Mapping[str, int]     # {"n_resamples", "seed"}
     partial: bool = False
     allow_partial: bool = False
+    limit: int | None = None          # --limit N: the first N samples only
+    missing: str = "error"            # --missing wrong: samples the predictions lack scored as wrong
     unibench_version: str = ""
     locations: Mapping[str, str | None] = field(default_factory=dict)
     labels: Mapping[str, Any] = field(default_factory=dict)  # what the user said of the model (modalities, reproduces)

@@ -43,8 +43,19 @@ def add_arguments(p) -> None:
                    help="fail the run (exit 1, nothing written) when more than this fraction of a dataset's samples "
                         "failed (model call or extraction) at any checkpoint; failed samples are retried on re-run "
                         "(default 0.05; 1 accepts any)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="a trial run on the first N samples of each corpus (marked partial: stored as "
+                        "<dataset>.partial.json, never on the leaderboard or in the mean)")
+    p.add_argument("--missing", default="error", choices=("error", "wrong"),
+                   help="predictions that lack some test samples: 'error' (default) refuses them; 'wrong' scores "
+                        "each missing sample as an empty (wrong) prediction, counts it in n_missing and marks the "
+                        "result partial")
     p.add_argument("--allow-partial", action="store_true",
-                   help="score a corpus whose test split lacks samples; the result is marked partial and kept apart")
+                   help="score a corpus whose label file holds another number of test samples than the published "
+                        "split (e.g. a subset): predictions for samples outside it are ignored and counted "
+                        "(n_extra_ignored); predictions that lack samples of it are still an error (see --missing). "
+                        "The result is marked partial: <dataset>.partial.json, never on the leaderboard or in the "
+                        "mean")
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap resamples for the 95%% confidence intervals stored with each score (0: none)")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
@@ -79,7 +90,7 @@ def evaluate_kwargs(args) -> dict:
                 bootstrap=args.bootstrap, seed=args.seed, allow_partial=args.allow_partial,
                 records=not args.no_records, modalities=args.modalities, reproduces=args.reproduces,
                 extractor_options=extractor_options(args), adapters_dir=args.adapters_dir, progress=_progress(args),
-                max_failed=args.max_failed)
+                max_failed=args.max_failed, limit=args.limit, missing=args.missing)
 
 
 def _progress(args) -> bool:
@@ -97,6 +108,10 @@ def run(args) -> int:
     kwargs = evaluate_kwargs(args)
     if args.shard is not None:
         from unibench.commands.run_shard import run_shards
+        from unibench.errors import UserError
+
+        if args.limit is not None or args.missing != "error":
+            raise UserError("--shard runs whole corpora: drop --limit / --missing wrong, or run unsharded")
 
         return run_shards(api.prepare(args.model, args.dataset, **kwargs), args, command)
     result = api.evaluate(args.model, args.dataset, command=command, **kwargs)
