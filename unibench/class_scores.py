@@ -31,8 +31,11 @@ def _ordered_clusters(lexicon, wheel: str, labels: str, memo: dict) -> tuple[str
     key = (wheel, labels)
     got = memo.get(key)
     if got is None:
+        words = memo.get(labels)  # each label string is split once, whatever the wheel
+        if words is None:
+            words = memo[labels] = normalise_words(labels)
         seen: dict[str, None] = {}
-        for w in normalise_words(labels):
+        for w in words:
             c = lexicon.map_word(w, wheel, LEVEL)
             if c is not None:
                 seen.setdefault(c)
@@ -52,7 +55,8 @@ def discrete_views(gold: list[str], pred: list[str], lexicon) -> tuple[dict, dic
             continue
         index = {c: i for i, c in enumerate(classes)}
         gold_sets = [frozenset(_ordered_clusters(lexicon, wheel, c, memo)) for c in classes]
-        answers = [_ordered_clusters(lexicon, wheel, p, memo) for p in pred]
+        of = {p: _ordered_clusters(lexicon, wheel, p, memo) for p in set(pred)}  # answers repeat: once each
+        answers = [of[p] for p in pred]
         gi = np.array([index.get(g, -1) for g in gold], dtype=np.int64)
         rows: dict[tuple, list[bool]] = {}  # answers repeat: one row per distinct answer
         predicted = np.array([rows[a] if a in rows else rows.setdefault(a, [not gs.isdisjoint(a) for gs in gold_sets])
