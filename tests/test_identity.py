@@ -18,8 +18,8 @@ from unibench.lexicon.native import DATA_DIR, NativeLexicon
 PINS = {
     "native data": "6d4c88708747eabf611c7e968378ee1d3f28a2ab68de8b472097725774e3bab8",
     "native rules": "8dbab0a15b6ac9e2327120256914620981ac9d401095fa098eb396f4c01f060d",
-    "lexicon extractor rules": "48d3c33680bf9b44ac796c47c3cf26a31ee2e860717bdc74b44fcc66d251806b",
-    "llm extractor rules": "561e998d515cf49d0ddc78dabaa9abb76c7393b8d6102af5608dc315e26876f9",
+    "lexicon extractor rules": "13dca963847857d567dde7e3642cb56c8a07da5048dbc41e78a0b6c365c31bd9",
+    "llm extractor rules": "9f73e1372396a258717729b46540fe92e51cda33a9b24359c76d6be424bacbf6",
     "cache extractor version": "1ece35989ff6",
     "given extractor version": "b21f7e2d1062",
 }

@@ -159,7 +159,7 @@ def dataset_intervals(task: str, arrays: dict[str, dict], ids: Sequence[str],
     return {name: out[name] for name in arrays}
 
 
-def checkpoint_intervals(card, corpus, scored: dict, expected: dict[str, float], n_resamples: int,
+def checkpoint_intervals(card, corpus, scored: dict, expected: dict[str, float | None], n_resamples: int,
                          seed: int) -> dict[str, dict]:
     """Runner hook: the `ci` of each kept checkpoint (name -> its score in `expected`) from the scorer's arrays
     (`scored`: checkpoint name -> Scored), so --no-records still gets intervals."""

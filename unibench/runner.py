@@ -242,7 +242,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
             recs = make_records(card.task, gold, c.ext, scored[name][1], lexicon.wheels)
             rows += [_row(r, name, out.get(r["id"]), c.ext[r["id"]]) for r in recs]
     cis: dict[str, dict] = {}
-    expected = {s.checkpoint: s.score for s in chosen if s.score is not None}
+    expected: dict[str, float | None] = {s.checkpoint: s.score for s in chosen if s.score is not None}
     if opts.bootstrap > 0 and expected:  # from the scorer's arrays; draws shared by the kept checkpoints
         from unibench.intervals import checkpoint_intervals
 

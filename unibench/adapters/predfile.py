@@ -110,9 +110,9 @@ def _read_csv(path: Path) -> Table:
             seen.add(name)
             rec: dict[str, Any] = {c: _cell(row.get(c) or "") for c in cols if c != key and c not in probs}
             if probs:  # one dict per row, keyed by the class named in each column
-                logits = PROB_COLUMN.match(probs[0]).group(1).lower().startswith("logit")
-                rec["logits" if logits else "probs"] = {PROB_COLUMN.match(c).group(2): _cell(row.get(c) or "")
-                                                         for c in probs}
+                heads = {c: m for c in probs if (m := PROB_COLUMN.match(c)) is not None}  # probs were matched
+                logits = heads[probs[0]].group(1).lower().startswith("logit")
+                rec["logits" if logits else "probs"] = {heads[c].group(2): _cell(row.get(c) or "") for c in probs}
             ids.append(name)
             rows.append(rec)
     if not rows:

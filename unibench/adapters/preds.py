@@ -96,7 +96,7 @@ def infer(table: Table, fld: str) -> tuple[str | None, str]:
         return ("valence", "") if "num" in types else (None, f"field '{fld}' holds whole numbers: class indices "
                                                              "or valences? pass -M kind=label or -M kind=valence")
     if types == {"str"}:
-        strs = [v for v in values if vtype(v)]
+        strs = [str(v) for v in values if vtype(v)]
         if all(as_number(v) is not None for v in strs):  # numbers stored as text
             if any("." in v or "e" in v.lower() for v in strs):
                 return "valence", ""
@@ -222,7 +222,7 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
     order: tuple[str, ...] | None = None
     out: dict[str, Response] = {}
     for name, row in zip(ids, table.rows):
-        v = row.get(fld)
+        v: Any = row.get(fld)
         t = vtype(v)
         if kind == "text":
             out[name] = Response(text="" if t is None else str(v))
@@ -245,6 +245,7 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
             info["label_order"] = list(order)
         if kind == "label":
             if t == "int":
+                assert order is not None  # an index was seen above, so the label order is set
                 if not 0 <= v < len(order):
                     raise UserError(f"{table.path}: sample {name}: class index {v} outside 0..{len(order) - 1}")
                 v = order[v]
@@ -252,7 +253,7 @@ def to_responses(table: Table, fld: str, kind: str, card, task: str, ids: list[s
         elif kind == "labels":
             out[name] = Response(labels=tuple(string_to_list(v)))
         else:
-            pairs = v.items() if t == "pdict" else zip(order, v)
+            pairs = v.items() if t == "pdict" else zip(order or (), v)
             out[name] = Response(probs={check(k, name): _finite(p, table.path, name, fld) for k, p in pairs})
     if kind == "probs":
         info["logits"] = fld.lower() in LOGIT_FIELDS
@@ -328,6 +329,7 @@ class PredsAdapter(ModelAdapter):
         samples = list(samples or [])
         card = self._card
         task = samples[0].task if samples else getattr(card, "task", "discrete")
+        assert checkpoint.path is not None  # checkpoints() gives each file a checkpoint
         t = self.table(checkpoint.path)
         fld, kind = detect(t, task, self.options)
         ids = t.ids

@@ -16,6 +16,8 @@ which takes structured responses as given. A corpus without a subtitle file is a
 
 from __future__ import annotations
 
+from typing import Any
+
 from unibench.adapters.base import Checkpoint, ModelAdapter
 from unibench.errors import UserError
 from unibench.schema import Response
@@ -36,8 +38,8 @@ class _TextBaseline(ModelAdapter):
 
     def __init__(self, arg: str = "", options: dict[str, str] | None = None):
         super().__init__(arg, options)
-        self.lexicon = None
-        self.card = None
+        self.lexicon: Any = None
+        self.card: Any = None
 
     @property
     def default_name(self) -> str:
@@ -62,7 +64,7 @@ class _TextBaseline(ModelAdapter):
                             + ("use --lexicon native, which reads Chinese" if self.kind == "text-lexicon" else
                                "use --model text-lexicon (the native lexicon reads Chinese)"))
         if samples and all(s.subtitle is None for s in samples):
-            spec = self.card.subtitles if self.card is not None else {}
+            spec: dict = self.card.subtitles if self.card is not None else {}
             where = f"{spec['file']} (column {spec['column']})" if spec else "no subtitle file on its card"
             raise UserError(f"{self.card.name if self.card else 'dataset'}: --model {self.kind} reads subtitles, "
                             f"and none were found: {where}; put the subtitle file in the corpus folder")

@@ -17,7 +17,7 @@ from unibench.datasets.cards import DatasetCard
 from unibench.errors import UserError, preview
 from unibench.parse import open_csv
 from unibench.paths import sha256_file
-from unibench.schema import Corpus, GoldLabel, Sample
+from unibench.schema import Corpus, GoldLabel, Sample, Task
 from unibench.textlists import string_to_list
 
 
@@ -47,7 +47,7 @@ def locate(card: DatasetCard, root: str | Path | None) -> Path:
 def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     from unibench.safe_npz import load_npz
 
-    data = load_npz(path, keys=(card.split,))
+    data = load_npz(path, keys=(str(card.split),))
     if card.split not in data:
         raise UserError(f"{path}: no split '{card.split}' in the label file; is this the right {card.folder}?")
     corpus = data[card.split]
@@ -60,7 +60,7 @@ def _npz_gold(card: DatasetCard, path: Path) -> dict[str, object]:
     if card.name_filter:
         keep = re.compile(card.name_filter)
         corpus = {k: v for k, v in corpus.items() if keep.search(k)}
-    gold = {}
+    gold: dict[str, object] = {}
     for name, rec in corpus.items():
         try:
             if card.task == "sentiment":
@@ -106,7 +106,7 @@ def _columns(path: Path, wanted: tuple[str, ...], what: str) -> list[tuple[str, 
     from unibench.parse import open_csv
 
     with open_csv(path, dicts=False) as reader:
-        header = next(reader, [])
+        header: list[str] = next(reader, [])
         missing = [c for c in wanted if c not in header]
         if missing:
             raise UserError(f"{path}: no column {', '.join(repr(c) for c in missing)} ({what})")
@@ -154,7 +154,7 @@ def _subtitles(card: DatasetCard, folder: Path) -> dict[str, str]:
     path = folder / spec.get("file", "")
     if not spec or not path.is_file():
         return {}
-    return dict(_columns(path, ("name", spec["column"]), "the card reads subtitles from it"))
+    return {name: text for name, text in _columns(path, ("name", spec["column"]), "the card reads subtitles from it")}
 
 
 class MediaPaths(Mapping):
@@ -194,7 +194,7 @@ def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bo
     pattern = re.compile(card.cluster_pattern) if card.cluster_pattern else None
     media_dirs = {k: str(label.parent / v) for k, v in (card.media or {}).items()}
     samples, golds = [], []
-    task = card.task
+    task: Task = card.task  # type: ignore[assignment]  # cards are validated to one of the three tasks
     for name, g in gold.items():
         m = pattern.match(name) if pattern else None
         cluster = m.group(1) if m else None

@@ -46,7 +46,7 @@ def cosine_similarities(a: Sequence[str], b: Sequence[str], batch_size: int = 32
     return [float(x) for x in np.sum(ea * eb, axis=1)]
 
 
-def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
+def pearson(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float | None:
     a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if a.size < 2 or a.std() == 0 or b.std() == 0:
         return None

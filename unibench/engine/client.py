@@ -296,7 +296,7 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-_DEFAULT = "default"
+_DEFAULT: Literal["default"] = "default"
 
 
 @functools.lru_cache(maxsize=1)

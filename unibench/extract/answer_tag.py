@@ -15,6 +15,8 @@ with the Qwen2.5 extraction (`cache`, `llm`).
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import re
 
 from unibench.errors import UserError
@@ -95,7 +97,7 @@ class AnswerTagExtractor(Extractor):
         return Extraction(labels=label_string(labels),
                           sentiment=self._sentiment(answer, labels) if task == "sentiment" else None)
 
-    def extract(self, checkpoint, task: str, outputs: dict | None = None) -> dict[str, Extraction]:
+    def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         if outputs is None:
             raise ValueError("the answer-tag extractor needs the model outputs")
         return {k: self.one(r if isinstance(r, Response) else Response(text=str(r)), task)

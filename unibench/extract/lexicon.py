@@ -71,7 +71,8 @@ class LexiconExtractor(Extractor):
             elif r.label is not None:
                 words = [r.label]
             else:
-                words = [max(r.probs, key=lambda k: r.probs[k])]
+                probs = r.probs or {}
+                words = [max(probs, key=lambda k: probs[k])]
         else:
             words = self._finder.find(r.text)
         if task != "sentiment":

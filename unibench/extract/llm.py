@@ -102,7 +102,8 @@ class LLMExtractor(Extractor):
         if self.sampled:
             extra["seed"] = sample_seed(checkpoint, sample_id)
         return ChatRequest(model=self.model, messages=({"role": "user", "content": prompt},),
-                           temperature=d["temperature"], top_p=d["top_p"], max_tokens=d["max_tokens"], extra=extra)
+                           temperature=d["temperature"], top_p=d["top_p"], max_tokens=int(d["max_tokens"]),
+                           extra=tuple(extra.items()))
 
     def _ask(self, prompts: dict[str, str], checkpoint: str, label: str) -> dict[str, tuple[str | None, str | None]]:
         """{id: prompt} -> {id: (post-processed text, error)} through the engine (cache, retries, progress)."""

@@ -59,7 +59,7 @@ def published_tables(results_dir: Path) -> list[tuple[Path, str, bool]]:
 
 def _published_row(r: dict, datasets: list[str]) -> dict:
     cells = {d: {"score": _r(r["scores"][d])} for d in datasets if r["scores"].get(d) is not None}
-    of_cells = fmean(c["score"] for c in cells.values()) if cells else None
+    of_cells = fmean(float(c["score"] or 0.0) for c in cells.values()) if cells else None  # never None here
     printed = r.get("mean")
     notes = []
     if printed is not None and of_cells is not None and abs(printed - of_cells) > MEAN_TOLERANCE:

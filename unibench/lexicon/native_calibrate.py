@@ -14,7 +14,7 @@ import yaml
 
 def similarities(lex, doc: dict) -> dict:
     """{"emotion": [(word, wheel, sim, root, expected_roots_or_None)], "non_emotion": [(word, wheel, sim, root)]}."""
-    out = {"emotion": [], "non_emotion": []}
+    out: dict[str, list] = {"emotion": [], "non_emotion": []}
     items = [(w, tag) for tag, ws in doc["emotion"].items() for w in ws] + [(w, None) for w in doc["non_emotion"]]
     lex.prepare([w for w, _ in items])  # one batch (or the disk store) for every word left to the fallback
     for word, tag in items:

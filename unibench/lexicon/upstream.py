@@ -8,6 +8,8 @@ openpyxl entirely.
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from pathlib import Path
 
@@ -128,10 +130,10 @@ def _build_from_folder(folder: Path) -> dict:
 def _build_from_npz(path: Path) -> dict:
     from unibench.safe_npz import load_npz
 
-    data = load_npz(path)
+    data: dict[str, Any] = load_npz(path)
     try:
         whole = data["wheel_map_whole"]
-        tables = {
+        tables: dict[str, dict[str, Any]] = {
             "forms": {k: sorted(set(v)) for k, v in data["format_mapping"].items()},
             "synonyms": {k: sorted(set(v)) for k, v in data["raw_mapping"].items()},
             "clusters": {f"{w}/{lv}": dict(whole[w][lv]) for w in WHEELS for lv in LEVELS},

@@ -26,7 +26,7 @@ class BinarySentiment:
     n_zero_gold: int  # samples dropped because the gold valence is exactly 0
 
 
-def binary_sentiment(gold_valence: Sequence[float], pred_polarity: Sequence[int]) -> BinarySentiment:
+def binary_sentiment(gold_valence: Sequence[float], pred_polarity: Sequence[float] | np.ndarray) -> BinarySentiment:
     """WAF and ACC of (gold > 0) vs (pred > 0) over samples whose gold valence is not exactly 0.
 
     A non-positive prediction (neutral, unparseable) counts as negative, as in MERBench and AffectGPT.

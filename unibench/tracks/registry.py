@@ -8,6 +8,8 @@ second loader. Sources: challenge-tracks.md (sections 1-4) and mer-unibench-prot
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 
 from unibench.registry import Registry
@@ -72,7 +74,7 @@ _LLM = ("lexicon", "extractor", "extractor_llm")
 
 
 def _tracks() -> list[Track]:
-    semi = dict(scorer=f"{_S}:score_waf", gold="CSV name,discrete")
+    semi: dict[str, Any] = dict(scorer=f"{_S}:score_waf", gold="CSV name,discrete")
     return [
         Track("merbench-discrete", "MERBench discrete (MER2023, IEMOCAP, MELD)",
               "accuracy and weighted F1 (WAF, primary) over the gold names",

@@ -75,6 +75,7 @@ def score_mer2023(track, submission: Path, gold: Path, opts: dict) -> TrackScore
     check_count(track, len(sub.discrete), len(gsub.discrete), submission)
     al = align(list(gsub.discrete), sub.discrete, submission)
     gl = [gsub.discrete[n] for n in al.names]
+    assert gsub.valence is not None and sub.valence is not None  # read with valence=True
     gv, pv = [gsub.valence[n] for n in al.names], [sub.valence[n] for n in al.names]
     waf, acc, m = weighted_f1(gl, al.values), accuracy(gl, al.values), mse(gv, pv)
     combined = mer2023_combined(waf, m)
