@@ -27,8 +27,10 @@ STAGES = {  # label: (module, attribute)
     "lexicon prepare (native)": ("unibench.scoring", "prepare"),
     "score": ("unibench.scoring", "score_task"),
     "intervals": ("unibench.intervals", "checkpoint_intervals"),
-    "records (scoring.records)": ("unibench.scoring", "records"),
-    "records (runner._row)": ("unibench.runner", "_row"),
+    "per-sample columns (scoring)": ("unibench.scoring", "columns"),
+    "per-sample columns (stages)": ("unibench.runner", "stage_columns"),
+    "diagnostics": ("unibench.runner", "diagnostics"),
+    "encode per-sample store": ("unibench.store", "encode_samples"),
     "json.dumps": ("json", "dumps"),
     "write files": ("unibench.paths", "write_atomic"),
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import unibench
-from unibench.store import load_result, sample_rows
+from unibench.store import load_result, sample_rows, samples_path
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "docs" / "schemas"
 STRIP = ("created_at", "command")
@@ -81,10 +81,15 @@ def test_stored_files_validate_against_the_json_schemas(ref_run, tmp_path):
     jsonschema = pytest.importorskip("jsonschema")
     result_schema = json.loads((SCHEMAS / "result-2.json").read_text())
     row_schema = json.loads((SCHEMAS / "samples-2.json").read_text())
+    line_schema = json.loads((SCHEMAS / "samples-3.json").read_text())
     ref_run.save(tmp_path)
     for f in sorted((tmp_path / ref_run.name).glob("*.json")):
         doc = load_result(f)
         jsonschema.validate(doc, result_schema)
+        lines = samples_path(f).read_text().splitlines()
+        assert len(lines) == len(doc["checkpoints"])  # a line per checkpoint
+        for line in lines:
+            jsonschema.validate(json.loads(line), line_schema)
         rows = sample_rows(f, doc)
         assert len(rows) == doc["samples"]["rows"]
         for row in rows[:: max(1, len(rows) // 200)]:

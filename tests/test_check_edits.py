@@ -92,9 +92,9 @@ def test_check_cli_fails_on_edited_emptied_and_truncated_results(stored, tmp_pat
 
     def edit_rows(doc, folder, keep_checksum):
         f = samples_path(folder / "demo-basic.json")
-        rows = [json.loads(x) for x in f.read_text().splitlines()]
-        rows[3]["pred"] = "[furious]"
-        text = "".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n" for r in rows)
+        blocks = [json.loads(x) for x in f.read_text().splitlines()]  # a line per checkpoint, by column
+        blocks[0]["columns"]["pred"][3] = "[furious]"
+        text = "".join(json.dumps(b, separators=(",", ":"), ensure_ascii=False) + "\n" for b in blocks)
         f.write_text(text)
         if keep_checksum:
             doc["samples"]["sha256"] = hashlib.sha256(text.encode()).hexdigest()

@@ -204,7 +204,7 @@ def _limited(args, limit: int, env: dict):
 
 
 def test_results_folder_on_a_full_disk(world):
-    proc = _limited(_args(world, f"preds:{world['preds']}", "mer2023"), 30_000,
+    proc = _limited(_args(world, f"preds:{world['preds']}", "mer2023"), 8_000,
                     {"UNIBENCH_CACHE_DIR": str(world["tmp"] / "cache")})
     assert proc.returncode == 2, proc.stderr
     line = proc.stderr.strip()

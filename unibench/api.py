@@ -91,7 +91,7 @@ class Run:
                  r) for r in self.results]  # every document built before the first write
         written: list[Path] = []
         for path, doc, r in docs:
-            written += write_result(path, doc, list(r.rows) if r.rows is not None else None)
+            written += write_result(path, doc, r.samples)
         return written
 
 

@@ -27,53 +27,59 @@ OTHER = "(other)"
 SENTIMENT_COLUMNS = ("positive", "negative", "neutral", OTHER)
 
 
-def _ordered_clusters(lexicon, wheel: str, labels: str, memo: dict) -> tuple[str, ...]:
-    key = (wheel, labels)
-    got = memo.get(key)
-    if got is None:
-        words = memo.get(labels)  # each label string is split once, whatever the wheel
-        if words is None:
-            words = memo[labels] = normalise_words(labels)
-        seen: dict[str, None] = {}
-        for w in words:
-            c = lexicon.map_word(w, wheel, LEVEL)
-            if c is not None:
-                seen.setdefault(c)
-        got = memo[key] = tuple(seen)
-    return got
-
-
-def discrete_views(gold: list[str], pred: list[str], lexicon) -> tuple[dict, dict]:
+def discrete_views(gold: list[str], pred: list[str], lexicon, segments=None) -> tuple[dict, dict]:
     """(secondary values, confusion) of a basic set: `gold` the class string per sample, `pred` the extracted
-    label-list string per sample. Secondary: `macro_f1` (x100, mean over the wheels that score a sample) and
-    `macro_f1_per_wheel`."""
-    memo: dict = {}
+    label-list string per sample (`segments`: their encoder segments when the scorer has them already, so no
+    string is split twice). Secondary: `macro_f1` (x100, mean over the wheels that score a sample) and
+    `macro_f1_per_wheel`. Array arithmetic over the encoder's words: nothing per sample in Python."""
+    enc = lexicon.encoder()
+    if segments is None:
+        segments = (enc.segments(map(normalise_words, gold)), enc.segments(map(normalise_words, pred)))
+    (g_ids, g_starts), (p_ids, p_starts) = segments
+    lv = enc.level(LEVEL)
+    g_mask, p_mask = lv.masks(segments[0]), lv.masks(segments[1])  # (n, wheels, lanes)
+    bits = lv.bit_array()  # (rows, wheels): each word's cluster bit, -1 none
+    n = len(gold)
+    # each answer word's sample, and its position (segments keep the answer's word order)
+    owner = np.repeat(np.arange(n), np.diff(np.append(p_starts, len(p_ids))))
+    pos = np.arange(len(p_ids))
+    far = len(p_ids)
     per_wheel, tables = {}, {}
-    for wheel in lexicon.wheels:
-        classes = sorted({g for g in gold if _ordered_clusters(lexicon, wheel, g, memo)})
-        if not classes:
+    for w, wheel in enumerate(lexicon.wheels):
+        first_of: dict[str, int] = {}  # each class (a gold string reaching a cluster here): its first sample
+        for k in np.flatnonzero((g_mask[:, w] != 0).any(axis=1)).tolist():
+            first_of.setdefault(gold[k], k)
+        if not first_of:
             continue
+        classes = sorted(first_of)
+        names = {b: c for c, b in lv.bits[w].items()}
         index = {c: i for i, c in enumerate(classes)}
-        gold_sets = [frozenset(_ordered_clusters(lexicon, wheel, c, memo)) for c in classes]
-        of = {p: _ordered_clusters(lexicon, wheel, p, memo) for p in set(pred)}  # answers repeat: once each
-        answers = [of[p] for p in pred]
         gi = np.array([index.get(g, -1) for g in gold], dtype=np.int64)
-        rows: dict[tuple, list[bool]] = {}  # answers repeat: one row per distinct answer
-        predicted = np.array([rows[a] if a in rows else rows.setdefault(a, [not gs.isdisjoint(a) for gs in gold_sets])
-                              for a in answers], dtype=bool)
-        per_wheel[wheel] = macro_f1_sets(gi, predicted.reshape(len(gold), len(classes))).value
-        columns = sorted(set().union(*gold_sets, *(set(a) for a in answers))) + [NONE]
+        first = np.array([first_of[c] for c in classes])
+        class_mask = g_mask[first, w]  # (classes, lanes): a class's clusters (every sample of it has the same)
+        predicted = ((p_mask[:, w, None, :] & class_mask[None]) != 0).any(axis=2)
+        per_wheel[wheel] = macro_f1_sets(gi, predicted).value
+        b = bits[p_ids, w]
+        valid = b >= 0
+        bb = np.where(valid, b, 0)
+        in_gold = valid & ((g_mask[owner, w, bb // 64] >> (bb % 64).astype(np.uint64)) & np.uint64(1)).astype(bool)
+        first_hit = np.minimum.reduceat(np.where(in_gold, pos, far), p_starts)
+        first_any = np.minimum.reduceat(np.where(valid, pos, far), p_starts)
+        at = np.where(first_hit < far, first_hit, first_any)
+        chosen = np.where(at < far, b[np.minimum(at, far - 1)] if far else -1, -1)  # a cluster bit, -1: none
+        reached = np.flatnonzero(np.bitwise_or.reduce(np.concatenate([class_mask, p_mask[:, w]]), axis=0)
+                                 [:, None] >> np.arange(64, dtype=np.uint64) & np.uint64(1))
+        columns = sorted(names[int(k)] for k in reached) + [NONE]
         col = {c: j for j, c in enumerate(columns)}
-        cj = []
-        for g, a in zip(gi, answers):
-            if g < 0:
-                cj.append(-1)
-                continue
-            hit = next((c for c in a if c in gold_sets[g]), None)
-            cj.append(col[hit if hit is not None else (a[0] if a else NONE)])
-        counts = confusion_counts(gi, np.array(cj, dtype=np.int64), len(classes), len(columns))
-        tables[wheel] = {"rows": classes, "row_clusters": {c: sorted(s) for c, s in zip(classes, gold_sets)},
-                         "columns": columns, "counts": counts.tolist()}
+        bit_col = np.full(max(names, default=0) + 2, col[NONE], dtype=np.int64)  # bit -> column; [-1] -> none
+        for k in reached.tolist():  # bits of clusters no sample here reaches are never chosen
+            bit_col[k] = col[names[k]]
+        cj = np.where(gi >= 0, bit_col[chosen], -1)
+        counts = confusion_counts(gi, cj, len(classes), len(columns))
+        row_clusters = {c: sorted(names[int(k)] for k in np.flatnonzero(
+            class_mask[i][:, None] >> np.arange(64, dtype=np.uint64) & np.uint64(1))) for i, c in enumerate(classes)}
+        tables[wheel] = {"rows": classes, "row_clusters": row_clusters, "columns": columns,
+                         "counts": counts.tolist()}
     values = [v for v in per_wheel.values() if v is not None]
     secondary = {"macro_f1": fmean(values) * 100 if values else None,
                  "macro_f1_per_wheel": {w: (None if v is None else v * 100) for w, v in per_wheel.items()}}

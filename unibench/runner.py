@@ -17,7 +17,8 @@ from unibench.extract.diagnostics import diagnostics
 from unibench.merbench import merbench_secondary
 from unibench.paths import combine_sha256, sha256_file
 from unibench.schema import Corpus, Extraction, Response, RunSpec, Score
-from unibench.scoring import prepare as prepare_lexicon, records as make_records, score_task
+from unibench.scoring import columns as sample_columns, prepare as prepare_lexicon, score_task
+from unibench.store import SampleColumns
 
 PROTOCOL = "mer-unibench"
 
@@ -52,7 +53,7 @@ class DatasetResult:
     spec: RunSpec
     checkpoints: tuple[Score, ...]
     selected: tuple[Score, ...]
-    rows: tuple[dict, ...] | None          # the per-sample store (every checkpoint); None with records off
+    samples: tuple[SampleColumns, ...] | None  # the per-sample store, a block per checkpoint; None: records off
     inputs: tuple[Mapping[str, Any], ...]  # per checkpoint: model and extractor files read -> sha256
     model: Mapping[str, Any]               # adapter.describe(), name, modalities, reproduces
     extractor: Mapping[str, Any]           # extractor.describe()
@@ -61,6 +62,11 @@ class DatasetResult:
     @property
     def name(self) -> str:
         return self.card.name
+
+    @property
+    def rows(self) -> tuple[dict, ...] | None:
+        """The per-sample store as rows (every checkpoint), as `unibench.store.sample_rows` reads them back."""
+        return None if self.samples is None else tuple(r for b in self.samples for r in b.rows())
 
 
 def check_ids(where: str, gold_ids: list[str], got_ids, allow_extra: bool = False) -> int:
@@ -191,24 +197,24 @@ def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
     return h.hexdigest()
 
 
-def _row(base: dict, checkpoint: str, response: Response | None, extraction: Extraction) -> dict:
-    """One per-sample store row: the scorer's record plus the checkpoint and every stage before it."""
-    row = {"checkpoint": checkpoint, **base}
-    if extraction.sentiment is not None:
-        row["sentiment"] = extraction.sentiment
-    if response is not None:
-        row["response"] = response.text
-        if response.structured:
+def stage_columns(ids: list[str], outputs: Mapping[str, Response] | None, ext: dict[str, Extraction]) -> dict:
+    """The per-sample columns of the stages before scoring: each response (text, structured prediction and its
+    confidence) and each error of the model call or the extraction."""
+    cols: dict[str, list] = {}
+    rs = [outputs.get(i) for i in ids] if outputs is not None else [None] * len(ids)
+    if outputs is not None:
+        cols["response"] = [None if r is None else r.text for r in rs]
+        if any(r is not None and r.structured for r in rs):
             from unibench.report.confidence import response_confidence
 
-            row["prediction"] = {k: v for k, v in response.to_dict().items() if k not in ("text", "error")}
-            if (conf := response_confidence(response)) is not None:  # the report ranks errors by it
-                row["confidence"] = conf
-    errors = {k: v for k, v in (("output", response.error if response else None),
-                                ("extraction", extraction.error)) if v}
-    if errors:
-        row["error"] = errors
-    return row
+            cols["prediction"] = [{k: v for k, v in r.to_dict().items() if k not in ("text", "error")}
+                                  if r is not None and r.structured else None for r in rs]
+            cols["confidence"] = [response_confidence(r) if r is not None and r.structured else None for r in rs]
+    es = [ext[i] for i in ids]
+    if any(e.error for e in es) or any(r is not None and r.error for r in rs):
+        cols["error"] = [{k: v for k, v in (("output", r.error if r else None), ("extraction", e.error)) if v} or None
+                         for r, e in zip(rs, es)]
+    return cols
 
 
 def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
@@ -227,20 +233,19 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
                      **({"n_missing": c.n_missing} if opts.missing == "wrong" else {}))
         entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
         entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
-        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, corpus.ids)
+        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, corpus.ids,
+                                          result.n_labels)
         scores.append(Score.from_dict(entry))
         scored[ck.name] = (c, result)
         inputs.append({"checkpoint": ck.name, "model_files": {str(f): c.sha256(f) for f in c.files},
                        "extractor_files": {str(f): c.sha256(f) for f in c.extractor_files}})
     chosen, selection = select(scores, opts.checkpoint_policy)
     kept = {s.checkpoint for s in chosen}
-    rows: list[dict] = []
+    samples = None
     if opts.records:  # the per-sample store: every checkpoint, every stage
-        for c in collected:
-            name = c.checkpoint.name
-            out = c.outputs or {}
-            recs = make_records(card.task, gold, c.ext, scored[name][1], lexicon.wheels)
-            rows += [_row(r, name, out.get(r["id"]), c.ext[r["id"]]) for r in recs]
+        samples = tuple(SampleColumns(c.checkpoint.name, len(gold), {
+            **sample_columns(card.task, gold, c.ext, scored[c.checkpoint.name][1], lexicon.wheels),
+            **stage_columns(corpus.ids, c.outputs, c.ext)}) for c in collected)
     cis: dict[str, dict] = {}
     expected: dict[str, float | None] = {s.checkpoint: s.score for s in chosen if s.score is not None}
     if opts.bootstrap > 0 and expected:  # from the scorer's arrays; draws shared by the kept checkpoints
@@ -270,7 +275,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         model["modalities"] = dict(opts.modalities)
     if opts.reproduces:
         model["reproduces"] = opts.reproduces
-    return DatasetResult(card, corpus, spec, all_scores, tuple(selected), tuple(rows) if opts.records else None,
+    return DatasetResult(card, corpus, spec, all_scores, tuple(selected), samples,
                          tuple(inputs), model, extractor.describe(), lexicon.describe())
     prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
 

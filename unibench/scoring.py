@@ -28,6 +28,12 @@ STANDARD_SENTIMENT = ("positive", "negative", "neutral")
 class Scored:
     score: dict
     arrays: dict = field(default_factory=dict)  # per-sample values, (wheels, n) arrays or (n,) for sentiment
+    n_labels: list[int] | None = None  # each sample's extracted label count, when the scorer split them
+
+
+def _counts(segments: tuple[np.ndarray, np.ndarray]) -> list[int]:
+    ids, starts = segments
+    return (np.diff(np.append(starts, len(ids))) - 1).tolist()  # less each sample's leading row 0
 
 
 def _pct(x: float | None) -> float | None:
@@ -80,17 +86,19 @@ def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, E
 
 def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
-    inter, n_gold, _ = enc.counts(enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext)), "level1")
+    segments = enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext))
+    inter, n_gold, _ = enc.counts(*segments, "level1")
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
         h = hit_rate_counts(inter[:, i], n_gold[:, i])
         per_wheel[wheel] = {"score": _pct(h.value), "n": h.n}
     hits = np.where(n_gold > 0, inter, -1).T  # (wheels, n); -1 = not scored on that wheel
-    f1, confusion = discrete_views(_gold_strings(samples), [ext[s.id].labels for s in samples], lexicon)
+    f1, confusion = discrete_views(_gold_strings(samples), [ext[s.id].labels for s in samples], lexicon,
+                                  segments)
     score = {"metric": "hit", "score": _mean(v["score"] for v in per_wheel.values()),
              "n": int((n_gold > 0).any(axis=1).sum()), "n_total": len(samples), "per_wheel": per_wheel,
              "secondary": f1, "confusion": confusion}
-    return Scored(score, {"hit": hits})
+    return Scored(score, {"hit": hits}, _counts(segments[1]))
 
 
 def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
@@ -116,7 +124,7 @@ def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexic
     score = {"metric": "ew_f", "score": _mean(v["f"] for v in l1.values()),
              "n": int(arrays["scored"].any(axis=0).sum()), "n_total": len(samples), "per_wheel": l1,
              "secondary": secondary, **({"per_wheel_level2": levels["level2"]} if "level2" in levels else {})}
-    return Scored(score, arrays)
+    return Scored(score, arrays, _counts(pred))
 
 
 def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon=None) -> Scored:
@@ -138,32 +146,37 @@ def score_task(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], 
     return SCORERS[task](samples, ext, lexicon)
 
 
-def records(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
-    """Per-sample rows: id, gold, the extracted labels, and what the sample contributed to each wheel."""
+def columns(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> dict:
+    """Per-sample columns (unibench.store.SampleColumns): id, gold, the extracted labels (and sentiment word), and
+    what each sample contributed to each wheel (None: not scored on that wheel), built from the scorer's arrays in
+    whole lists, not sample by sample."""
     a = scored.arrays
+    es = [ext[s.id] for s in samples]
+    cols: dict = {"id": [s.id for s in samples],
+                  "gold": [list(s.gold) if task == "open_vocab" else s.gold for s in samples],
+                  "pred": [e.labels for e in es]}
     wheels = list(wheels)
-    if task == "discrete":  # per-sample columns as Python values, transposed once (no numpy scalar per cell)
-        cols = [[None if h < 0 else h for h in row] for row in a["hit"].tolist()]
-        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+    if task == "discrete":
+        cols["hit"] = {w: [None if h < 0 else h for h in row] for w, row in zip(wheels, a["hit"].tolist())}
     elif task == "open_vocab":
-        cols = [[[p, r] if ok else None for p, r, ok in zip(*rows)]
-                for rows in zip(a["p"].tolist(), a["r"].tolist(), a["scored"].tolist())]
-        per = [dict(zip(wheels, vals)) for vals in zip(*cols)]
+        cols["pr"] = {w: [[p, r] if ok else None for p, r, ok in zip(*rows)]
+                      for w, rows in zip(wheels, zip(a["p"].tolist(), a["r"].tolist(), a["scored"].tolist()))}
     else:
-        per = a["polarity"].tolist()
-    if not wheels and task != "sentiment":
-        per = [{} for _ in samples]
-    rows = []
-    for s, v in zip(samples, per):
-        e = ext[s.id]
-        row = {"id": s.id, "gold": list(s.gold) if task == "open_vocab" else s.gold, "pred": e.labels}
-        if task == "discrete":
-            row["hit"] = v
-        elif task == "open_vocab":
-            row["pr"] = v
-        else:
-            row["sentiment"], row["polarity"] = e.sentiment, v
-        if s.cluster is not None:
-            row["cluster"] = s.cluster
-        rows.append(row)
+        cols["polarity"] = a["polarity"].tolist()
+    sentiment = [e.sentiment for e in es]
+    if any(v is not None for v in sentiment):
+        cols["sentiment"] = sentiment
+    cluster = [s.cluster for s in samples]
+    if any(v is not None for v in cluster):
+        cols["cluster"] = cluster
+    return cols
+
+
+def records(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
+    """The same as rows: one dict per sample (id, gold, pred, hit / pr / polarity, ...)."""
+    from unibench.store import SampleColumns
+
+    rows = list(SampleColumns("", len(samples), columns(task, samples, ext, scored, wheels)).rows())
+    for r in rows:
+        del r["checkpoint"]
     return rows

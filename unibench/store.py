@@ -3,12 +3,15 @@
 * `<dataset>.json` (schema `unibench.result/2`, JSON Schema in docs/schemas/): scores of the kept checkpoints
   (`results`), of every checkpoint (`checkpoints`), identity (`provenance.run_spec`, its hash and comparability
   key) and a pointer to the per-sample store with its sha256 and row count.
-* `<dataset>.samples.jsonl`: one JSON object per line and per (checkpoint, sample), every checkpoint: the model's
-  response (text, structured prediction, error), the extraction (labels, sentiment, error), the gold label and what
-  the sample contributed to the metric. `pandas.read_json(path, lines=True)` reads it as it is.
+* `<dataset>.samples.jsonl` (schema `unibench.samples/3`): one JSON line per checkpoint, every checkpoint, holding
+  that checkpoint's samples by column: the model's response (text, structured prediction, error), the extraction
+  (labels, sentiment, error), the gold label and what each sample contributed to the metric. `sample_rows` (and
+  `unibench.load_results(dir, samples=True)`) turn it back into one row per (checkpoint, sample).
 
-JSON Lines rather than Parquet: the standard library writes it (no pyarrow in the core), one line per sample
-streams and diffs, and the files compress well; a 20,000-row store (7 checkpoints x 7 corpora) is a few MB.
+Columns rather than one object per sample: no key is repeated per sample, so the store is smaller and is written
+by a handful of C-level `json` calls instead of one per sample (issue 14's timings). JSON Lines rather than Parquet:
+the standard library writes it (no pyarrow in the core) and a checkpoint streams as one line. Stores written as
+one row per line (`unibench.samples/2`, format "jsonl") still read.
 With `--no-records` there is no per-sample store at all (gold labels and responses stay out of files meant for
 committing); such results re-score only by re-running the model.
 
@@ -19,14 +22,51 @@ records and `load_result` accepts both versions.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from unibench.errors import UserError
 
 SCHEMA = "unibench.result/2"
 SCHEMAS = ("unibench.result/1", SCHEMA)
 SAMPLES_SUFFIX = ".samples.jsonl"
+COLUMNS_FORMAT = "jsonl-columns"  # samples/3: a line per checkpoint; "jsonl" (samples/2): a line per sample
+
+
+@dataclass(frozen=True)
+class SampleColumns:
+    """One checkpoint's per-sample store, by column. `columns` maps a row key to one value per sample (None: that
+    sample's row lacks the key), or, for `hit` and `pr`, a wheel to one value per sample."""
+
+    checkpoint: str
+    n: int
+    columns: Mapping[str, Any]
+
+    def rows(self) -> Iterator[dict]:
+        """One dict per sample, as `sample_rows` returns them: the checkpoint, then every column it has."""
+        flat = [(k, v) for k, v in self.columns.items() if not isinstance(v, dict)]
+        nested = [(k, list(v.items())) for k, v in self.columns.items() if isinstance(v, dict)]
+        for i in range(self.n):
+            row: dict[str, Any] = {"checkpoint": self.checkpoint}
+            for k, col in flat:
+                if col[i] is not None:
+                    row[k] = col[i]
+            for k, per in nested:
+                row[k] = {w: vals[i] for w, vals in per}
+            yield row
+
+    def to_dict(self) -> dict:
+        return {"checkpoint": self.checkpoint, "n": self.n, "columns": self.columns}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SampleColumns":
+        n, cols = d.get("n"), d.get("columns")
+        if not isinstance(d.get("checkpoint"), str) or not isinstance(n, int) or not isinstance(cols, dict) or any(
+                len(c) != n if isinstance(c, list) else not isinstance(c, dict) or any(
+                    not isinstance(v, list) or len(v) != n for v in c.values()) for c in cols.values()):
+            raise ValueError("not a checkpoint's columns")
+        return cls(d["checkpoint"], n, cols)
 
 
 def result_path(results_dir: str | Path, model_name: str, dataset: str, partial: bool) -> Path:
@@ -50,9 +90,9 @@ def load_result(path: str | Path) -> dict:
     return doc
 
 
-def encode_rows(rows: Iterable[dict]) -> str:
-    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode  # one encoder
-    return "".join([encode(r) + "\n" for r in rows])
+def encode_samples(blocks: Iterable[SampleColumns]) -> str:
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+    return "".join([encode(b.to_dict()) + "\n" for b in blocks])
 
 
 def sample_rows(path: str | Path, doc: dict, checkpoint: str | None = None) -> list[dict] | None:
@@ -77,7 +117,13 @@ def sample_rows(path: str | Path, doc: dict, checkpoint: str | None = None) -> l
     if sha256(text.encode("utf-8")).hexdigest() != meta.get("sha256"):
         raise UserError(f"{file}: its checksum differs from the one {Path(path).name} records; the per-sample "
                         "store was edited or belongs to another run")
-    rows = [json.loads(line) for line in text.splitlines() if line]
+    try:
+        if meta.get("format") == COLUMNS_FORMAT:
+            blocks = [SampleColumns.from_dict(json.loads(line)) for line in text.splitlines() if line]
+            return [r for b in blocks if checkpoint in (None, b.checkpoint) for r in b.rows()]
+        rows = [json.loads(line) for line in text.splitlines() if line]
+    except (ValueError, TypeError, AttributeError) as err:
+        raise UserError(f"{file}: not a per-sample store ({err}); re-run the model or restore the file") from None
     return [r for r in rows if checkpoint is None or r.get("checkpoint") == checkpoint]
 
 
@@ -92,17 +138,17 @@ def iter_result_files(results_dir: str | Path) -> Iterator[Path]:
                 yield f
 
 
-def write_result(path: Path, doc: dict, rows: list[dict] | None) -> list[Path]:
+def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None) -> list[Path]:
     """Write the per-sample store, then the result that points at it (each atomically). Returns the files."""
     from hashlib import sha256
 
     from unibench.paths import write_atomic
 
     written = []
-    if rows is not None:
-        text = encode_rows(rows)
+    if samples is not None:
+        text = encode_samples(samples)
         spath = samples_path(path)
-        doc = dict(doc, samples={"file": spath.name, "format": "jsonl", "rows": len(rows),
+        doc = dict(doc, samples={"file": spath.name, "format": COLUMNS_FORMAT, "rows": sum(b.n for b in samples),
                                  "sha256": sha256(text.encode("utf-8")).hexdigest()})
         write_atomic(spath, text)
         written.append(spath)

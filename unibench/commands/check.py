@@ -175,7 +175,7 @@ def rerun(path: Path, doc: dict, args) -> tuple[dict, list[dict] | None]:
     run = api.rebuild(spec, model=args.model, data_root=args.data_root, lexicon=args.lexicon,
                       extractor_options=ext_opts, records=bool(doc.get("samples")))
     (result,) = run.results
-    return result_document(result, ""), list(result.rows) if result.rows is not None else None
+    return result_document(result, ""), None if result.rows is None else list(result.rows)
 
 
 def run(args) -> int:

@@ -101,7 +101,7 @@ def run(args) -> int:
         doc = result_document(result, command)
         doc["provenance"]["merged_from"] = sources
         path = result_path(results_dir, model, result.name, result.corpus.partial)
-        write_result(path, doc, list(result.rows) if result.rows is not None else None)
+        write_result(path, doc, result.samples)
         written.append(str(path))
         runs.setdefault(model, []).append((result, str(path)))
     docs = [Run(model, tuple(r for r, _ in got), (), got[0][0].spec.checkpoint_policy)

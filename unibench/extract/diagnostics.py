@@ -28,14 +28,17 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def in_chinese_script(text: str) -> bool:
+    if text.isascii():  # most responses: no need to scan
+        return False
     cjk = len(_CJK.findall(text))
     return cjk > 0 and cjk >= len(_LATIN.findall(text))
 
 
-def diagnostics(outputs, extractions, ids) -> dict:
+def diagnostics(outputs, extractions, ids, n_labels=None) -> dict:
+    """`n_labels`: each sample's label count when the scorer has counted them already (else split here)."""
     ids = list(ids)
     n = len(ids)
-    labels = [len(normalise_words(extractions[i].labels)) for i in ids]
+    labels = [len(normalise_words(extractions[i].labels)) for i in ids] if n_labels is None else list(n_labels)
     empty = sum(1 for i, k in zip(ids, labels) if k == 0 and not extractions[i].sentiment)
     doc = {"share_empty": empty / n if n else None, "mean_labels": sum(labels) / n if n else None,
            "mean_response_chars": None, "share_chinese": None}

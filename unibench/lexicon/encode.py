@@ -92,6 +92,7 @@ class _Level:
         self.bits: list[dict[str, int]] = [{} for _ in encoder.wheels]  # cluster -> bit, per wheel
         self._rows: list[tuple[int, ...]] = []  # bit per wheel for each mapped row, -1: no cluster
         self._table: np.ndarray | None = None
+        self._bits = np.zeros((0, len(self.bits)), dtype=np.int64)
 
     def _map(self, word: str) -> tuple[int, ...]:
         if not word:
@@ -114,8 +115,13 @@ class _Level:
             row, wheel = np.nonzero(bits >= 0)
             b = bits[row, wheel]
             table[row, wheel, b // 64] = np.left_shift(np.uint64(1), (b % 64).astype(np.uint64))
-            self._table = table
+            self._table, self._bits = table, bits
         return self._table
+
+    def bit_array(self) -> np.ndarray:
+        """(rows, wheels) int64: each known word's cluster bit on every wheel, -1 where it has none."""
+        self.table()
+        return self._bits
 
     def masks(self, segments: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         ids, starts = segments

@@ -1,0 +1,58 @@
+"""The per-sample store by column (unibench.samples/3): rows round-trip, old row-per-line stores still read, and a
+damaged store is a one-line error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from unibench.errors import UserError
+from unibench.store import SampleColumns, encode_samples, sample_rows, write_result
+
+BLOCK = SampleColumns("ck1", 3, {"id": ["a", "b", "c"], "gold": ["happy", "sad", "happy"],
+                                 "pred": ["[glad]", "[]", "[sad]"], "hit": {"w1": [1, None, 0], "w2": [1, 0, 0]},
+                                 "response": ["glad", None, "sad"],
+                                 "error": [None, {"output": "timeout"}, None]})
+
+
+def test_columns_expand_to_rows_with_null_meaning_absent():
+    rows = list(BLOCK.rows())
+    assert rows[0] == {"checkpoint": "ck1", "id": "a", "gold": "happy", "pred": "[glad]", "response": "glad",
+                       "hit": {"w1": 1, "w2": 1}}
+    assert rows[1] == {"checkpoint": "ck1", "id": "b", "gold": "sad", "pred": "[]", "error": {"output": "timeout"},
+                       "hit": {"w1": None, "w2": 0}}  # a wheel that does not score a sample keeps its None
+
+
+def test_store_round_trips_and_filters_by_checkpoint(tmp_path):
+    other = SampleColumns("ck2", 1, {"id": ["a"], "gold": ["happy"], "pred": ["[]"], "hit": {"w1": [0], "w2": [0]}})
+    path = tmp_path / "m" / "d.json"
+    path.parent.mkdir()
+    write_result(path, {"schema": "unibench.result/2"}, [BLOCK, other])
+    doc = json.loads(path.read_text())
+    assert doc["samples"]["rows"] == 4 and doc["samples"]["format"] == "jsonl-columns"
+    assert sample_rows(path, doc) == list(BLOCK.rows()) + list(other.rows())
+    assert [r["id"] for r in sample_rows(path, doc, "ck2")] == ["a"]
+
+
+def test_row_per_line_stores_still_read(tmp_path):
+    rows = [{"checkpoint": "ck1", "id": "a", "gold": "happy", "pred": "[glad]", "hit": {"w1": 1}}]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (tmp_path / "d.samples.jsonl").write_text(text)
+    doc = {"samples": {"file": "d.samples.jsonl", "format": "jsonl", "rows": 1,
+                       "sha256": hashlib.sha256(text.encode()).hexdigest()}}
+    assert sample_rows(tmp_path / "d.json", doc) == rows
+
+
+@pytest.mark.parametrize("damage", [lambda b: b["columns"]["pred"].pop(), lambda b: b.pop("n"),
+                                    lambda b: b["columns"]["hit"]["w1"].append(1)])
+def test_a_column_of_the_wrong_length_is_refused(tmp_path, damage):
+    block = json.loads(encode_samples([BLOCK]))
+    damage(block)
+    text = json.dumps(block) + "\n"
+    (tmp_path / "d.samples.jsonl").write_text(text)
+    doc = {"samples": {"file": "d.samples.jsonl", "format": "jsonl-columns", "rows": 3,
+                       "sha256": hashlib.sha256(text.encode()).hexdigest()}}
+    with pytest.raises(UserError, match="d.samples.jsonl: not a per-sample store"):
+        sample_rows(tmp_path / "d.json", doc)
