@@ -87,8 +87,14 @@ def unibench(reference: Path, datasets: list[str], results: Path, lexicon: str |
     return cmd + (["--lexicon", lexicon] if lexicon else [])
 
 
+def base_env() -> dict:
+    """The environment both sides run in: Python's defaults, so bytecode is cached as on any install (a
+    PYTHONDONTWRITEBYTECODE set in the shell would make every run recompile both tools' sources)."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+
+
 def env_with(cache: Path) -> dict:
-    return {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "UNIBENCH_CACHE_DIR": str(cache)}
+    return {**base_env(), "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "UNIBENCH_CACHE_DIR": str(cache)}
 
 
 def default_lexicon(reference: Path, datasets: list[str], tmp: Path, n: int, n_cold: int) -> None:
@@ -134,7 +140,7 @@ def versus_upstream(reference: Path, datasets: list[str], tmp: Path, n: int, up:
     theirs = [str(up / "venv" / "bin" / "python"), "time_score.py"]
     measure(ours, env=env_with(cache))  # lexicon tables cached, as any second run has them
 
-    plain = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    plain = base_env()
     commands = {"unibench run (upstream lexicon)": (ours, env_with(cache), None),
                 "upstream scorer (time_score.py)": (theirs, plain, up / "scripts")}  # run from its scripts/
     measure(theirs, env=plain, cwd=up / "scripts")  # both warm: files in the page cache, bytecode compiled

@@ -80,3 +80,17 @@ def test_sentiment_confusion_counts_scored_samples_only():
     assert conf["columns"] == ["positive", "negative", "neutral", "(other)"]
     assert conf["counts"] == [[1, 0, 0, 1], [0, 0, 1, 1]]  # 'Positive' is not 'positive' (case-sensitive)
     assert sum(map(sum, conf["counts"])) == 4  # the zero-gold sample is dropped, as the metric drops it
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fmean_is_statistics_fmean(seed):
+    import statistics
+
+    from unibench.metrics import fmean
+
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 7, 1000):
+        xs = (rng.random(n) * 10.0 ** rng.integers(-8, 8, n)).tolist()
+        assert fmean(xs) == statistics.fmean(xs)  # bit for bit
+    with pytest.raises(ValueError):
+        fmean([])

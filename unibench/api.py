@@ -231,7 +231,8 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     results, skipped = [], []
     for card in p.cards:
         try:
-            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial)
+            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial,
+                                 subtitles=p.adapter.reads_inputs)
             results.append(evaluate_dataset(card, corpus, p.adapter, p.extractor, p.lexicon, p.options))
         except UserError as err:
             if not p.requested_all:
@@ -297,7 +298,7 @@ def rebuild(spec: RunSpec, *, model: str | None = None, data_root: str | Path | 
     lex = load_lexicon(lexicon or loc.get("lexicon_arg"))
     root = resolve_root(str(data_root or loc.get("data_root") or "") or None)
     card = get_card(spec.dataset)
-    corpus = load_corpus(card, root, allow_partial=spec.allow_partial)
+    corpus = load_corpus(card, root, allow_partial=spec.allow_partial, subtitles=adapter.reads_inputs)
     opts = RunOptions(model_name=spec.model, model_spec=str(loc.get("model_spec")),
                       model_options=dict(spec.model_options), checkpoint_policy=spec.checkpoint_policy,
                       bootstrap=spec.bootstrap["n_resamples"] if bootstrap is None else bootstrap,
@@ -352,7 +353,7 @@ def rescore(stored: str | Path, *, lexicon: str | None = None, extractor: str | 
                             "pass --lexicon to choose one")
         root = resolve_root(str(data_root or spec.locations.get("data_root") or "") or None)
         card = get_card(spec.dataset)
-        corpus = load_corpus(card, root, allow_partial=spec.allow_partial)
+        corpus = load_corpus(card, root, allow_partial=spec.allow_partial, subtitles=False)  # stored outputs
         if corpus.label_sha256 != spec.label_sha256:
             raise UserError(f"{corpus.label_path}: differs from the label file {path} was scored against "
                             "(checksum); point --data-root at the same copy of the corpus")

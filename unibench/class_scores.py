@@ -14,12 +14,11 @@ sentiment word (positive / negative / neutral / `(other)` for anything else, emp
 
 from __future__ import annotations
 
-from statistics import fmean
+from unibench.metrics import fmean
 
 import numpy as np
 
 from unibench.metrics.class_f1 import confusion_counts, macro_f1_sets
-from unibench.textlists import normalise_words
 
 LEVEL = "level1"
 NONE = "(none)"
@@ -34,7 +33,7 @@ def discrete_views(gold: list[str], pred: list[str], lexicon, segments=None) -> 
     `macro_f1_per_wheel`. Array arithmetic over the encoder's words: nothing per sample in Python."""
     enc = lexicon.encoder()
     if segments is None:
-        segments = (enc.segments(map(normalise_words, gold)), enc.segments(map(normalise_words, pred)))
+        segments = (enc.label_segments(gold), enc.label_segments(pred))
     (g_ids, g_starts), (p_ids, p_starts) = segments
     lv = enc.level(LEVEL)
     g_mask, p_mask = lv.masks(segments[0]), lv.masks(segments[1])  # (n, wheels, lanes)
@@ -44,19 +43,22 @@ def discrete_views(gold: list[str], pred: list[str], lexicon, segments=None) -> 
     owner = np.repeat(np.arange(n), np.diff(np.append(p_starts, len(p_ids))))
     pos = np.arange(len(p_ids))
     far = len(p_ids)
+    code_of: dict[str, int] = {}  # each distinct gold string -> a code, and the codes of the samples
+    codes = np.array([code_of.setdefault(g, len(code_of)) for g in gold], dtype=np.int64)
+    strings = list(code_of)
+    first = np.unique(codes, return_index=True)[1]  # a sample of each code (all of them have the same clusters)
     per_wheel, tables = {}, {}
     for w, wheel in enumerate(lexicon.wheels):
-        first_of: dict[str, int] = {}  # each class (a gold string reaching a cluster here): its first sample
-        for k in np.flatnonzero((g_mask[:, w] != 0).any(axis=1)).tolist():
-            first_of.setdefault(gold[k], k)
-        if not first_of:
+        reaching = np.flatnonzero((g_mask[first, w] != 0).any(axis=1))  # codes whose gold reaches a cluster here
+        if not len(reaching):
             continue
-        classes = sorted(first_of)
+        order = sorted(reaching.tolist(), key=strings.__getitem__)
+        classes = [strings[k] for k in order]
         names = {b: c for c, b in lv.bits[w].items()}
-        index = {c: i for i, c in enumerate(classes)}
-        gi = np.array([index.get(g, -1) for g in gold], dtype=np.int64)
-        first = np.array([first_of[c] for c in classes])
-        class_mask = g_mask[first, w]  # (classes, lanes): a class's clusters (every sample of it has the same)
+        remap = np.full(len(strings), -1, dtype=np.int64)
+        remap[order] = np.arange(len(order))
+        gi = remap[codes]
+        class_mask = g_mask[first[order], w]  # (classes, lanes): each class's clusters
         predicted = ((p_mask[:, w, None, :] & class_mask[None]) != 0).any(axis=2)
         per_wheel[wheel] = macro_f1_sets(gi, predicted).value
         b = bits[p_ids, w]

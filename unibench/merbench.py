@@ -18,9 +18,13 @@ from unibench.metrics.sentiment import binary_sentiment, polarity
 def merbench_secondary(card, samples, responses: dict | None) -> dict:
     if not responses or card.task not in ("discrete", "sentiment"):
         return {}
-    got = [responses.get(s.id) for s in samples]
-    rs = [r for r in got if r is not None and r.error is None and r.structured]
-    if not rs or len(rs) != len(got):
+    rs = []
+    for s in samples:  # every sample must hold a structured prediction; free text stops at the first
+        r = responses.get(s.id)
+        if r is None or r.error is not None or not r.structured:
+            return {}
+        rs.append(r)
+    if not rs:
         return {}
     if card.task == "discrete":
         pred = [class_label(r) for r in rs]

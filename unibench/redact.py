@@ -17,7 +17,6 @@ Names stay readable (`api_key_env: "OPENAI_API_KEY"` is a variable name, not a s
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from typing import Any
@@ -108,16 +107,19 @@ def redact(value: Any) -> Any:
     return value
 
 
-class LogFilter(logging.Filter):
-    """Redacts a log record's message (the HTTP client logs each request's URL, user:password@ included)."""
+class LogFilter:
+    """Redacts a log record's message (the HTTP client logs each request's URL, user:password@ included). A plain
+    object with a `filter` method, which logging accepts, so that importing this module does not import logging."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def filter(self, record) -> bool:
         record.msg, record.args = redact_text(record.getMessage()), ()
         return True
 
 
 def guard_loggers(*names: str) -> None:
     """Install LogFilter on these loggers (a logger's filters do not apply to its children: name each one)."""
+    import logging
+
     for name in names:
         log = logging.getLogger(name)
         if not any(isinstance(f, LogFilter) for f in log.filters):

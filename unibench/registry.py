@@ -7,7 +7,6 @@ raise a UserError with a "did you mean" suggestion.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any, Callable, Iterable
 
@@ -23,6 +22,8 @@ def import_string(target: str) -> Any:
 
 
 def suggest(name: str, choices: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), [c.lower() for c in choices], n=1, cutoff=0.5)
     lookup = {c.lower(): c for c in choices}
     return f"; did you mean '{lookup[close[0]]}'?" if close else ""

@@ -11,7 +11,7 @@ macro F1 (`secondary.macro_f1`) and, like sentiment sets, a `confusion` table (u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from statistics import fmean
+from unibench.metrics import fmean
 
 import numpy as np
 
@@ -60,9 +60,18 @@ def gold_words(samples: list[GoldLabel]):
             yield [w.lower().strip() for w in g]
 
 
-def pred_words(samples: list[GoldLabel], ext: dict[str, Extraction]):
-    """Each sample's extracted label string split once (upstream string_to_list + lower().strip()), lazily."""
-    return (normalise_words(ext[s.id].labels) for s in samples)
+def gold_segments(enc, samples: list[GoldLabel]):
+    """The encoder segments of every sample's gold: basic labels as label strings (memoised), open-vocabulary
+    gold as the words split at loading."""
+    if all(isinstance(s.gold, str) for s in samples):
+        return enc.label_segments(s.gold for s in samples)  # type: ignore[misc]  # all strings, checked
+    return enc.segments(gold_words(samples))
+
+
+def pred_segments(enc, samples: list[GoldLabel], ext: dict[str, Extraction]):
+    """The encoder segments of each sample's extracted label string (upstream string_to_list +
+    lower().strip()), every distinct string split once."""
+    return enc.label_segments(ext[s.id].labels for s in samples)
 
 
 def _gold_strings(samples: list[GoldLabel]) -> list[str]:
@@ -78,15 +87,15 @@ def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, E
     if task == "sentiment" or type(lexicon).prepare is Lexicon.prepare:
         return
     enc = lexicon.encoder()
-    enc.segments(gold_words(samples))
+    gold_segments(enc, samples)
     for ext in exts:  # tolerant of a missing id: the scorer's id check reports it
-        enc.segments(normalise_words(ext[s.id].labels) for s in samples if s.id in ext)
+        enc.label_segments(ext[s.id].labels for s in samples if s.id in ext)
     enc.prepare()
 
 
 def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
-    segments = enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext))
+    segments = gold_segments(enc, samples), pred_segments(enc, samples, ext)
     inter, n_gold, _ = enc.counts(*segments, "level1")
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
@@ -103,7 +112,7 @@ def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon
 
 def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
-    gold, pred = enc.segments(gold_words(samples)), enc.segments(pred_words(samples, ext))  # once, both levels
+    gold, pred = gold_segments(enc, samples), pred_segments(enc, samples, ext)  # once, both levels
     levels, arrays = {}, {}
     for level in lexicon.levels:
         inter, n_gold, n_pred = enc.counts(gold, pred, level)

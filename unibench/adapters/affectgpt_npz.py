@@ -27,6 +27,7 @@ def _upstream_count(folder: Path) -> int:
 
 class AffectGPTNpz(ModelAdapter):
     kind = "affectgpt-npz"
+    reads_inputs = False
 
     def default_extractor(self) -> str | None:
         return "cache"  # the upstream extractions saved beside each checkpoint
@@ -92,4 +93,4 @@ class AffectGPTNpz(ModelAdapter):
         if not isinstance(got, dict):
             raise UserError(f"{checkpoint.path}: no 'name2reason' dict (sample -> response text); "
                             "is this an AffectGPT-layout output file?")
-        return {str(k): Response(text=str(v)) for k, v in got.items()}
+        return {str(k): Response.of_text(str(v)) for k, v in got.items()}

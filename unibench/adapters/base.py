@@ -45,7 +45,8 @@ class ModelAdapter:
       `valence` / `probs` for structured predictions; set `error` for a failed sample (it is counted, never
       dropped). Saved-output adapters may ignore `samples`; live adapters generate for them.
 
-    and may override
+    and may override (or set `reads_inputs = False` when the adapter only reads saved outputs, so that the
+    corpus is loaded without its subtitle file)
 
     - `checkpoints(card)`: one or more sets of outputs for a dataset card (training checkpoints, prompt variants);
       the default is one checkpoint named after the adapter;
@@ -58,6 +59,7 @@ class ModelAdapter:
     """
 
     kind: str = ""
+    reads_inputs = True  # False for saved outputs: the corpus is then loaded without subtitles (nothing reads them)
 
     def __init__(self, arg: str, options: dict[str, str] | None = None):
         self.arg = arg

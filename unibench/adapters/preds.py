@@ -277,6 +277,7 @@ class PredsAdapter(ModelAdapter):
     """Saved predictions keyed by sample name. Options: -M kind=, -M field=, -M labels=a,b,c, -M align=order."""
 
     kind = "preds"
+    reads_inputs = False
 
     def __init__(self, arg: str, options: dict[str, str] | None = None):
         super().__init__(arg, options)

@@ -25,6 +25,8 @@ def _by_checkpoint(rows: list[dict]) -> dict[str, list[dict]]:
 class StoredOutputs(ModelAdapter):
     """The stored responses of every checkpoint, in the stored checkpoint order."""
 
+    reads_inputs = False
+
     def __init__(self, spec: RunSpec, doc: Mapping[str, Any], rows: list[dict]):
         model = dict(doc["model"])
         super().__init__(str(model.get("arg", "")), dict(spec.model_options))

@@ -49,7 +49,7 @@ def _merge_one(results_dir: Path, model: str, dataset: str, args):
     opts = RunOptions(**cons["options"])
     card = get_card(dataset)
     root = data_root(args.data_root) or (Path(opts.data_root) if opts.data_root else None)
-    corpus = load_corpus(card, root, allow_partial=opts.allow_partial)
+    corpus = load_corpus(card, root, allow_partial=opts.allow_partial, subtitles=False)  # the shards hold outputs
     if corpus.label_sha256 != cons["dataset"]["label_sha256"]:
         raise UserError(f"{dataset}: the label file {corpus.label_path} differs from the one the shards used")
     lexicon = load_lexicon(args.lexicon or opts.lexicon_arg)

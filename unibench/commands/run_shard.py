@@ -22,7 +22,8 @@ def run_shards(p, args, command: str) -> int:
     done, skipped = [], []
     for card in p.cards:
         try:
-            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial)
+            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial,
+                                 subtitles=p.adapter.reads_inputs)
         except UserError as err:
             if not p.requested_all:
                 raise

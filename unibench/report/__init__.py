@@ -6,7 +6,7 @@ records (the one accessor of per-sample records), build (result files -> report 
 
 from __future__ import annotations
 
-from statistics import fmean
+from unibench.metrics import fmean
 
 LABEL = {"hit": "HIT", "waf": "WAF", "ew_f": "EW-F"}
 
