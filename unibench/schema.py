@@ -118,14 +118,6 @@ class Extraction:
     sentiment: str | None = None
     error: str | None = None
 
-    @classmethod
-    def of(cls, labels: str, sentiment: str | None = None) -> "Extraction":
-        """Extraction(labels, sentiment), built fast (cached extractions hold thousands)."""
-        return _bulk(cls, _NO_ERROR, labels=labels, sentiment=sentiment)
-
-
-_NO_ERROR = {"error": None}
-
 
 # the fields of a stored score entry that the Score dataclass names; everything else rides in `extra`
 _SCORE_CORE = ("dataset", "checkpoint", "epoch", "metric", "score", "n", "n_total", "per_wheel", "secondary",
