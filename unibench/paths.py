@@ -65,15 +65,17 @@ class WriteFailed(UserError, OSError):
         return str(self.strerror)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file. When the write fails (disk
-    full, no permission) the temporary file is removed and WriteFailed names the file and the cause."""
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file (`text` as UTF-8, or bytes as
+    they are). When the write fails (disk full, no permission) the temporary file is removed and WriteFailed
+    names the file and the cause."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())  # a full disk can surface only here
         os.replace(tmp, path)

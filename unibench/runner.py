@@ -157,6 +157,9 @@ def failures(c: Collected, ids: list[str]) -> dict:
     out = c.outputs or {}
     msgs: collections.Counter[str] = collections.Counter()
     n_out = n_ext = n_any = 0
+    if not any(e.error is not None for e in c.ext.values()) and not any(
+            r.error is not None for r in out.values()):
+        ids = []  # nothing failed: no per-sample pass
     for i in ids:
         o_err = out[i].error if i in out else None
         e_err = c.ext[i].error

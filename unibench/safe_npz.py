@@ -86,12 +86,12 @@ def _read_npy(fp, where: str):
     else:
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
     if not dtype.hasobject:
-        data = fp.read()
         count = math.prod(shape)
-        if len(data) < count * dtype.itemsize:
+        data = bytearray(count * dtype.itemsize)  # read straight into a writable buffer: no second copy
+        if fp.readinto(data) < len(data):
             raise ValueError("array data is truncated")
         arr = np.frombuffer(data, dtype=dtype, count=count)
-        return arr.reshape(shape, order="F" if fortran else "C").copy()
+        return arr.reshape(shape, order="F" if fortran else "C")
     try:
         return _RestrictedUnpickler(fp, encoding="latin1").load()
     except UnsafePickle as err:

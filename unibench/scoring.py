@@ -168,8 +168,12 @@ def columns(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], sco
     if task == "discrete":
         cols["hit"] = {w: [None if h < 0 else h for h in row] for w, row in zip(wheels, a["hit"].tolist())}
     elif task == "open_vocab":
-        cols["pr"] = {w: [[p, r] if ok else None for p, r, ok in zip(*rows)]
-                      for w, rows in zip(wheels, zip(a["p"].tolist(), a["r"].tolist(), a["scored"].tolist()))}
+        cols["pr"] = {}
+        for w, p, r, ok in zip(wheels, a["p"], a["r"], a["scored"]):
+            ps, rs = p.tolist(), r.tolist()
+            for i in np.flatnonzero(~ok).tolist():
+                ps[i] = rs[i] = None  # not scored on this wheel
+            cols["pr"][w] = [ps, rs]  # a precision and a recall column, not a pair per sample
     else:
         cols["polarity"] = a["polarity"].tolist()
     sentiment = [e.sentiment for e in es]

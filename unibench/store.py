@@ -31,13 +31,16 @@ from unibench.errors import UserError
 SCHEMA = "unibench.result/2"
 SCHEMAS = ("unibench.result/1", SCHEMA)
 SAMPLES_SUFFIX = ".samples.jsonl"
+PAIRED = "pr"  # per wheel a precision and a recall column
 COLUMNS_FORMAT = "jsonl-columns"  # samples/3: a line per checkpoint; "jsonl" (samples/2): a line per sample
 
 
 @dataclass(frozen=True)
 class SampleColumns:
     """One checkpoint's per-sample store, by column. `columns` maps a row key to one value per sample (None: that
-    sample's row lacks the key), or, for `hit` and `pr`, a wheel to one value per sample."""
+    sample's row lacks the key), or, for `hit`, a wheel to one value per sample, or, for `pr`, a wheel to a
+    precision column and a recall column (None in both: not scored on that wheel; a row's `pr[wheel]` is the
+    pair [p, r] or None)."""
 
     checkpoint: str
     n: int
@@ -53,7 +56,10 @@ class SampleColumns:
                 if col[i] is not None:
                     row[k] = col[i]
             for k, per in nested:
-                row[k] = {w: vals[i] for w, vals in per}
+                if k == PAIRED:
+                    row[k] = {w: None if p[i] is None else [p[i], r[i]] for w, (p, r) in per}
+                else:
+                    row[k] = {w: vals[i] for w, vals in per}
             yield row
 
     def to_dict(self) -> dict:
@@ -62,10 +68,18 @@ class SampleColumns:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "SampleColumns":
         n, cols = d.get("n"), d.get("columns")
-        if not isinstance(d.get("checkpoint"), str) or not isinstance(n, int) or not isinstance(cols, dict) or any(
-                len(c) != n if isinstance(c, list) else not isinstance(c, dict) or any(
-                    not isinstance(v, list) or len(v) != n for v in c.values()) for c in cols.values()):
+        if not isinstance(d.get("checkpoint"), str) or not isinstance(n, int) or not isinstance(cols, dict):
             raise ValueError("not a checkpoint's columns")
+
+        def whole(v) -> bool:  # a column of n values
+            return isinstance(v, list) and len(v) == n
+
+        for k, c in cols.items():
+            ok = whole(c) if isinstance(c, list) else isinstance(c, dict) and all(
+                isinstance(v, list) and len(v) == 2 and whole(v[0]) and whole(v[1]) if k == PAIRED else whole(v)
+                for v in c.values())
+            if not ok:
+                raise ValueError(f"column {k!r} does not hold {n} values")
         return cls(d["checkpoint"], n, cols)
 
 
@@ -146,10 +160,10 @@ def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None)
 
     written = []
     if samples is not None:
-        text = encode_samples(samples)
+        text = encode_samples(samples).encode("utf-8")  # encoded once: hashed and written as these bytes
         spath = samples_path(path)
         doc = dict(doc, samples={"file": spath.name, "format": COLUMNS_FORMAT, "rows": sum(b.n for b in samples),
-                                 "sha256": sha256(text.encode("utf-8")).hexdigest()})
+                                 "sha256": sha256(text).hexdigest()})
         write_atomic(spath, text)
         written.append(spath)
     try:

@@ -17,7 +17,7 @@ from unibench.datasets.cards import DatasetCard
 from unibench.errors import UserError, preview
 from unibench.parse import open_csv
 from unibench.paths import sha256_file
-from unibench.schema import Corpus, GoldLabel, Sample, Task
+from unibench.schema import Corpus, GoldLabel, Sample, Task, bulk_new
 from unibench.textlists import string_to_list
 
 
@@ -198,8 +198,8 @@ def load_corpus(card: DatasetCard, root: str | Path | None, *, allow_partial: bo
     for name, g in gold.items():
         m = pattern.match(name) if pattern else None
         cluster = m.group(1) if m else None
-        samples.append(Sample(id=name, task=task, subtitle=subs.get(name), media=MediaPaths(media_dirs, name),
-                              cluster=cluster))
-        golds.append(GoldLabel(id=name, gold=g, cluster=cluster))
+        samples.append(bulk_new(Sample, {}, id=name, task=task, subtitle=subs.get(name),
+                                media=MediaPaths(media_dirs, name), cluster=cluster))  # one per sample: built fast
+        golds.append(bulk_new(GoldLabel, {}, id=name, gold=g, cluster=cluster))
     return Corpus(card=card, samples=tuple(samples), gold=tuple(golds), label_path=str(label),
                   label_sha256=sha256_file(label), partial=partial)
