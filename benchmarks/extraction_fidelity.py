@@ -47,7 +47,7 @@ def restrict(corpus, half: str | None):
     if half is None:
         return corpus
     return dataclasses.replace(corpus, samples=tuple(s for s in corpus.samples if half_of(s.id) == half),
-                               partial=True)
+                               gold=tuple(g for g in corpus.gold if half_of(g.id) == half), partial=True)
 
 
 def per_checkpoint(card, corpus, model: str, extractor, lexicon) -> dict[str, tuple[float, float]]:

@@ -181,3 +181,21 @@ def test_a_plugin_sees_no_gold_and_gets_subtitles(tmp_path):
         names = {f.name for f in dataclasses.fields(s)}
         assert "gold" not in names and not hasattr(s, "gold")
         assert isinstance(s.subtitle, str) and s.subtitle  # subtitles are loaded by default
+
+
+def test_saved_outputs_load_no_subtitles_and_score_the_same(tmp_path):
+    """Adapters that only read saved outputs (reads_inputs False) skip the subtitle file; the numbers do not
+    depend on it (the same corpus loaded with subtitles scores the same)."""
+    from unibench.adapters.affectgpt_npz import AffectGPTNpz
+    from unibench.adapters.base import ModelAdapter
+    from unibench.adapters.preds import PredsAdapter
+    from unibench.datasets import load_corpus
+    from unibench.datasets.cards import get_card
+
+    assert ModelAdapter.reads_inputs and not AffectGPTNpz.reads_inputs and not PredsAdapter.reads_inputs
+    run = unibench.evaluate("text-lexicon", ["demo-basic"], bootstrap=0)
+    assert run.results[0].corpus.samples[0].subtitle  # a model that reads the inputs gets them
+    card = get_card("demo-basic")
+    bare = load_corpus(card, None, subtitles=False)
+    assert all(s.subtitle is None for s in bare.samples)
+    assert bare.gold == load_corpus(card, None).gold

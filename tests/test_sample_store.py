@@ -68,3 +68,15 @@ def test_bulk_constructors_equal_the_dataclass_ones():
     assert repr(r) == repr(Response(text="he is happy")) and not r.structured
     with pytest.raises(FrozenInstanceError):
         r.text = "x"  # type: ignore[misc]
+
+
+def test_a_corpus_cut_on_one_side_only_is_refused():
+    import dataclasses
+
+    from unibench.datasets import load_corpus
+    from unibench.datasets.cards import get_card
+
+    corpus = load_corpus(get_card("demo-basic"), None)
+    with pytest.raises(ValueError, match="same ids"):
+        dataclasses.replace(corpus, samples=corpus.samples[:3])
+    assert len(dataclasses.replace(corpus, samples=corpus.samples[:3], gold=corpus.gold[:3]).ids) == 3

@@ -58,6 +58,11 @@ class Corpus:
     label_sha256: str
     partial: bool = False
 
+    def __post_init__(self):
+        # one order for both sides: a corpus cut on one side only would score the other side's samples
+        if len(self.samples) != len(self.gold) or any(s.id != g.id for s, g in zip(self.samples, self.gold)):
+            raise ValueError("Corpus: samples and gold must list the same ids in the same order")
+
     @property
     def ids(self) -> list[str]:
         return [s.id for s in self.samples]
