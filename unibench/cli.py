@@ -53,6 +53,10 @@ GC_THRESHOLDS = (20_000, 20, 20)
 def main(argv: list[str] | None = None) -> int:
     import gc
 
+    # unibench's matrix products (bootstrap blocks) are small: a pool of BLAS threads only spins beside them,
+    # doubling the CPU a run takes for no gain in wall time (benchmarks/score_speed.py, 4 x 7 and 132k). Read
+    # when numpy is first imported, so it applies to the command process; a value the user set wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     before = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
