@@ -29,7 +29,7 @@ class ClusterEncoder:
     and looked up once for both levels.
     """
 
-    def __init__(self, lexicon):
+    def __init__(self, lexicon) -> None:
         self.lexicon = lexicon
         self.wheels = tuple(lexicon.wheels)
         self._words: list[str] = [""]  # row -> word; row 0 is no word (the empty set)
@@ -111,7 +111,7 @@ class ClusterEncoder:
 class _Level:
     """The encoder's words mapped at one level: a cluster bit per wheel, and the lanes table."""
 
-    def __init__(self, encoder: ClusterEncoder, level: str):
+    def __init__(self, encoder: ClusterEncoder, level: str) -> None:
         self.encoder, self.level = encoder, level
         self.bits: list[dict[str, int]] = [{} for _ in encoder.wheels]  # cluster -> bit, per wheel
         self._rows: list[tuple[int, ...]] = []  # bit per wheel for each mapped row, -1: no cluster
