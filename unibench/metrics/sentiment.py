@@ -14,7 +14,8 @@ POLARITY = {"positive": 1, "negative": -1}
 
 def polarity(word: str) -> int:
     """Upstream's mapping of an extracted sentiment word: exactly 'positive' -> 1, 'negative' -> -1, anything else
-    (neutral, mixed, empty, 'Positive') -> 0. Case-sensitive, as upstream."""
+    (neutral, mixed, empty, 'Positive') -> 0. Case-sensitive, as upstream (tests/test_upstream_functions.py runs
+    upstream's calculate_dimension_zeroshot against it)."""
     return POLARITY.get(word, 0)
 
 
