@@ -86,8 +86,8 @@ def test_word_finder_upstream_lexicon(tmp_path):
 @pytest.mark.parametrize("text,want", [
     ("happy and calm", "positive"),
     ("angry, sad, but relieved", "negative"),           # majority
-    ("sad and happy", "neutral"),                       # tie: mixed evidence
-    ("happy and sad", "neutral"),
+    ("sad and happy", "positive"),                      # tie: the last polar word decides
+    ("happy and sad", "negative"),
     ("happy, sad and angry", "negative"),               # more negative than positive words
     ("The character's emotional state is neutral, calm.", "neutral"),  # says "neutral" first
     ("The meeting is at three.", "neutral"),            # no polar word

@@ -127,6 +127,9 @@ def test_chinese_family_duplicates_are_errors(tmp_path):
     ("The character's emotional state is neutral, happy, excited.", "positive"),  # two more: polar wins
     ("该角色的情绪状态是开心、兴奋。", "positive"),
     ("她很难过。", "negative"),
+    ("The character's emotional state is anxious, excited.", "positive"),  # a tie: the last polar word decides
+    ("The character's emotional state is excited, angry.", "negative"),
+    ("The man sits at a table and looks at the camera.", "neutral"),      # no polar word
 ])
 def test_sentiment_rule(native, text, want):
     from unibench.extract.wordfind import SentimentFinder

@@ -58,9 +58,11 @@ Sentiment (for sentiment sets) always uses the native lexicon's root valences: t
 "positive" / "negative" as polarity words), each with the valence its wheels agree on (words whose wheels disagree,
 and neutral roots such as surprise, count for neither side). A response that names neutral (neutral, 中性) with at
 most one more polar word on one side than the other is neutral; otherwise more positive than negative words ->
-positive, more negative -> negative, and no polar word or a tie (mixed evidence) -> neutral, which the binary
-metric counts as negative, as upstream. The named-neutral rule replaced a leading-"neutral" rule because it
-agreed more often with the Qwen sentiment cache on the calibration half of the CMU-MOSI and CH-SIMS outputs.
+positive, more negative -> negative, as many of each -> the side of the last polar word ("anxious, excited" ->
+positive), and no polar word -> neutral, which the binary metric counts as negative, as upstream. The named-neutral
+rule replaced a leading-"neutral" rule, and the last-word tie-break a tie -> neutral rule, because each agreed more
+often with the Qwen sentiment cache (positive or not, what the binary metric reads) on the calibration half of the
+CMU-MOSI and CH-SIMS outputs (tie-break: 94.80% -> 95.36%; on the held-out half 94.66% -> 95.39%).
 """
 
 from __future__ import annotations
@@ -440,7 +442,9 @@ def sentiment_of(words: list[str], native) -> str:
         return "neutral"  # "calm, neutral": named neutral, and at most one polar word more on one side
     if pos != neg:
         return "positive" if pos > neg else "negative"
-    return "neutral"  # no polar word, or as many positive as negative: mixed evidence
+    if signs:  # as many positive as negative words: the last one decides (closer to the Qwen cache, see docstring)
+        return signs[-1]
+    return "neutral"  # no polar word
 
 
 class SentimentFinder:
