@@ -37,6 +37,11 @@ def find(native):
     ("She was relaxed this morning. Therefore, she is confused and worried now.", ["confused", "worried"]),
     # ... but a thin conclusion (one word said once) does not: every kept word counts
     ("She smiles and seems happy, then a little nervous. Overall, she is excited.", ["happy", "nervous", "excited"]),
+    # ... a short conclusion keeps an earlier enumeration of the person's emotions along; a longer one does not
+    ("She might be feeling a mix of emotions such as shock, grief or anxiety. In conclusion, she seems sad and "
+     "tired.", ["sad", "tired", "shock", "grief", "anxiety"]),
+    ("She might be feeling a range of emotions, including shock and grief. In conclusion, she seems sad, tired and "
+     "worried.", ["sad", "tired", "worried"]),
     # ... and the points of a justification after the answer are not the answer
     ("He sounds angry. In the text, the character's emotional state is anger. The reasoning: 1. The voice is "
      "angry. 2. The subtitle shows dissatisfaction and doubt.", ["anger"]),
