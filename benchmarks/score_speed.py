@@ -3,7 +3,8 @@
 Every figure is a whole process (interpreter start to exit), timed by wall clock, with the child's peak RSS and
 CPU time from os.wait4 (CPU time says more than wall time on a machine shared with other jobs); commands that are
 compared alternate round by round, and medians are printed. No recorded figure is
-divided by: the peer runs in the same benchmark run.
+divided by: the peer runs in the same benchmark run. Both tools run with Python's defaults (PYTHONDONTWRITEBYTECODE
+removed from the environment, so each caches its bytecode as an installed tool does).
 
 1. Default lexicon: `unibench run` on every labelled reference corpus x its 7 AffectGPT checkpoints,
    `--checkpoint all`, 95% intervals (1000 resamples), cached extractions, with the default `native` lexicon vs
