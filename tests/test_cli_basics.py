@@ -33,3 +33,25 @@ def test_upstream_keys_resolve(cli):
     from unibench.datasets import get_card
 
     assert get_card("IEMOCAPFour").name == "iemocap" and get_card("cmumosei").name == "mosei"
+
+
+def test_the_command_settings_stay_with_the_command(cli):
+    """The CLI runs the cyclic collector less often for a command's duration and restores it after; it defaults
+    numpy's BLAS to one thread in its own process (read at numpy's first import), leaving a value the user set."""
+    import gc
+    import os
+    import subprocess
+    import sys
+
+    from unibench.cli import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    assert cli("datasets", "--format", "json")[0] == 0
+    assert gc.get_threshold() == before != GC_THRESHOLDS
+    probe = "import os, unibench.cli as c; c.main(['--version']); print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env).stdout.split()
+    assert out[-1] == "1"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env={**env, "OPENBLAS_NUM_THREADS": "2"}).stdout.split()
+    assert out[-1] == "2"
