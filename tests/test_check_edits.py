@@ -105,3 +105,29 @@ def test_check_cli_fails_on_edited_emptied_and_truncated_results(stored, tmp_pat
     tampered = variant("tampered", lambda d, folder: edit_rows(d, folder, False))
     code, _, err = cli("check", "--baseline", tampered)
     assert code == 2 and "checksum" in err
+
+
+def test_check_reads_a_row_per_line_store_against_a_fresh_run(stored, tmp_path, cli):
+    """A store written one row per line (unibench.samples/2, nulls written out) checks clean against a fresh run,
+    whose column store leaves those keys out; an edited row still moves."""
+    import shutil
+
+    from unibench.store import sample_rows
+
+    folder = tmp_path / "old" / "text-lexicon"
+    shutil.copytree(stored, folder)
+    doc = load_result(folder / "demo-basic.json")
+    rows = [dict(r, sentiment=None) for r in sample_rows(folder / "demo-basic.json", doc)]
+
+    def write(rows):
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        samples_path(folder / "demo-basic.json").write_text(text, encoding="utf-8")
+        doc["samples"] = dict(doc["samples"], format="jsonl", sha256=hashlib.sha256(text.encode()).hexdigest())
+        (folder / "demo-basic.json").write_text(json.dumps(doc))
+
+    write(rows)
+    assert cli("check", "--baseline", folder / "demo-basic.json")[0] == 0
+    rows[2]["sentiment"] = "positive"
+    write(rows)
+    code, out, _ = cli("check", "--baseline", folder / "demo-basic.json", "--format", "json")
+    assert code == 1 and [r["metric"] for r in json.loads(out)["moved"]] == ["sentiment"]

@@ -145,7 +145,9 @@ def diff_docs(dataset: str, base: dict, now: dict | None, tol: float, ignore: se
 
 
 def diff_rows(dataset: str, base: list[dict] | None, now: list[dict] | None, tol: float) -> tuple[list[dict], int]:
-    """Per-sample rows compared field by field (one table row per field that moved, with how many samples)."""
+    """Per-sample rows compared field by field (one table row per field that moved, with how many samples). A
+    field stored as null and an absent one are the same (row-per-line stores wrote `"response": null` where the
+    column store leaves the key out)."""
     if base is None or now is None:
         return [], 0
     a = {(r.get("checkpoint"), r["id"]): r for r in base}
@@ -159,7 +161,7 @@ def diff_rows(dataset: str, base: list[dict] | None, now: list[dict] | None, tol
         fa, fb = dict(_flatten(a[key])), dict(_flatten(b[key]))
         compared += len(fa)
         for f in set(fa) | set(fb):
-            if f not in fa or f not in fb or _moved(fa[f], fb[f], tol):
+            if _moved(fa.get(f), fb.get(f), tol):
                 counts.setdefault(f, []).append(key)
     return [{"dataset": dataset, "checkpoint": "per-sample", "metric": f, "baseline": f"{len(keys)} rows",
              "now": f"e.g. {keys[0][1]} at {keys[0][0]}", "delta": None} for f, keys in sorted(counts.items())], compared
