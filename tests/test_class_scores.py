@@ -94,3 +94,49 @@ def test_fmean_is_statistics_fmean(seed):
         assert fmean(xs) == statistics.fmean(xs)  # bit for bit
     with pytest.raises(ValueError):
         fmean([])
+
+
+def _views_by_hand(gold, pred, lexicon):
+    """The confusion tables and per-wheel macro F1 the module docstring defines, sample by sample."""
+    from unibench.textlists import normalise_words
+
+    def clusters(labels, wheel):
+        seen = {}
+        for w in normalise_words(labels):
+            c = lexicon.map_word(w, wheel, "level1")
+            if c is not None:
+                seen.setdefault(c)
+        return tuple(seen)
+
+    tables, f1 = {}, {}
+    for wheel in lexicon.wheels:
+        classes = sorted({g for g in gold if clusters(g, wheel)})
+        if not classes:
+            continue
+        sets = {c: set(clusters(c, wheel)) for c in classes}
+        answers = [clusters(p, wheel) for p in pred]
+        columns = sorted(set().union(*sets.values(), *map(set, answers))) + [NONE]
+        counts = [[0] * len(columns) for _ in classes]
+        for g, a in zip(gold, answers):
+            if g not in sets:
+                continue
+            hit = next((c for c in a if c in sets[g]), None)
+            counts[classes.index(g)][columns.index(hit or (a[0] if a else NONE))] += 1
+        tables[wheel] = {"rows": classes, "columns": columns, "counts": counts}
+        gi = np.array([classes.index(g) if g in sets else -1 for g in gold])
+        predicted = np.array([[bool(sets[c] & set(a)) for c in classes] for a in answers]).reshape(len(gold), -1)
+        f1[wheel] = macro_f1_sets(gi, predicted).value
+    return tables, f1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_discrete_views_equal_the_sample_by_sample_definition(lexicon, seed):
+    rng = np.random.default_rng(seed)
+    words = ["happy", "glad", "joyful", "sad", "lonely", "furious", "angry", "amazed", "surprised", "neutral",
+             "calm", "xyz"]
+    gold = [str(rng.choice(["happy", "sad", "angry", "surprised", "neutral", "worried"])) for _ in range(300)]
+    pred = ["[" + ", ".join(rng.choice(words, size=rng.integers(0, 4))) + "]" for _ in gold]
+    secondary, conf = discrete_views(gold, pred, lexicon)
+    tables, f1 = _views_by_hand(gold, pred, lexicon)
+    assert {w: {k: t[k] for k in ("rows", "columns", "counts")} for w, t in conf["wheels"].items()} == tables
+    assert secondary["macro_f1_per_wheel"] == pytest.approx({w: None if v is None else v * 100 for w, v in f1.items()})
