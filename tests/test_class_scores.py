@@ -140,3 +140,14 @@ def test_discrete_views_equal_the_sample_by_sample_definition(lexicon, seed):
     tables, f1 = _views_by_hand(gold, pred, lexicon)
     assert {w: {k: t[k] for k in ("rows", "columns", "counts")} for w, t in conf["wheels"].items()} == tables
     assert secondary["macro_f1_per_wheel"] == pytest.approx({w: None if v is None else v * 100 for w, v in f1.items()})
+
+
+def test_label_segments_equal_segments_of_the_split_words(lexicon):
+    """The encoder's memoised label-string path gives the rows the word path gives (repeats included)."""
+    from unibench.textlists import normalise_words
+
+    rng = np.random.default_rng(0)
+    pool = ["[happy, sad]", "[]", "['Glad', \"calm\"]", " [happy]", "sad", "[furious,,angry ]", "[惊讶]"]
+    strings = [str(rng.choice(pool)) for _ in range(200)]
+    a, b = lexicon.encoder().label_segments(strings), lexicon.encoder().segments(map(normalise_words, strings))
+    assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()
