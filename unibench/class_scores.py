@@ -14,10 +14,9 @@ sentiment word (positive / negative / neutral / `(other)` for anything else, emp
 
 from __future__ import annotations
 
-from unibench.metrics import fmean
-
 import numpy as np
 
+from unibench.metrics import fmean
 from unibench.metrics.class_f1 import confusion_counts, macro_f1_sets
 
 LEVEL = "level1"

@@ -155,11 +155,10 @@ def failures(c: Collected, ids: list[str]) -> dict:
     """Per-sample errors of one checkpoint: failed model calls and failed extractions (counted, never dropped).
     A failed sample is scored as an empty prediction; the commonest error messages come along."""
     out = c.outputs or {}
+    if all(e.error is None for e in c.ext.values()) and all(r.error is None for r in out.values()):
+        return {"n_failed": 0, "n_failed_outputs": 0, "n_failed_extractions": 0}  # the common case, in one pass
     msgs: collections.Counter[str] = collections.Counter()
     n_out = n_ext = n_any = 0
-    if not any(e.error is not None for e in c.ext.values()) and not any(
-            r.error is not None for r in out.values()):
-        ids = []  # nothing failed: no per-sample pass
     for i in ids:
         o_err = out[i].error if i in out else None
         e_err = c.ext[i].error

@@ -11,11 +11,11 @@ macro F1 (`secondary.macro_f1`) and, like sentiment sets, a `confusion` table (u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from unibench.metrics import fmean
 
 import numpy as np
 
 from unibench.class_scores import discrete_views, sentiment_confusion
+from unibench.metrics import fmean
 from unibench.metrics.sentiment import binary_sentiment, polarity
 from unibench.metrics.wheel import hit_rate_counts, per_sample_pr, set_prf_counts
 from unibench.schema import Extraction, GoldLabel
