@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv.calls += 1
             srv.per_prompt[prompt] += 1
             nth = srv.per_prompt[prompt]
-            srv.headers_seen.append(dict(self.headers))
+            srv.headers_seen.append({k.lower(): v for k, v in self.headers.items()})  # names are case-insensitive
             srv.payloads.append(payload)
             srv.busy_at_arrival.append(srv.in_flight)
             srv.in_flight += 1

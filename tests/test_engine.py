@@ -119,6 +119,7 @@ def test_missing_key_env_is_a_user_error(tmp_path: Path, monkeypatch: pytest.Mon
         # a keyless server (e.g. local vLLM) needs no env var
         _, out = run(srv, [req("a")], None, api_key_env=None)
         assert out[0].text == "echo: a"
+        assert "authorization" not in srv.headers_seen[-1]  # no made-up key is sent either
 
 
 def test_default_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import socket
 import threading
+import time
 
 import pytest
 
@@ -149,6 +150,29 @@ def test_preflight_does_not_stop_when_only_odd_samples_fail():
     with FakeServer(lambda p, n: Reply(status=500) if p in ("p0", "p1") else Reply()) as srv:
         out = engine(srv.base_url, max_retries=0).run([req(f"p{i}") for i in range(20)])
     assert [o.ok for o in out] == [False, False] + [True] * 18
+
+
+def test_a_later_run_of_the_same_engine_skips_the_preflight():
+    """An extraction runs once per checkpoint through one Engine: once the endpoint has answered, the next run's
+    first request does not go alone (it would cost one round trip per checkpoint)."""
+    lock, calls, arrived_meanwhile = threading.Lock(), [0], []
+
+    def script(p: str, n: int) -> Reply:
+        with lock:
+            calls[0] += 1
+            before = calls[0]
+        if p.endswith("-0"):  # the first request of each run: hold it and count who arrives in the meantime
+            time.sleep(0.3)
+            arrived_meanwhile.append(calls[0] - before)
+        return Reply()
+
+    with FakeServer(script) as srv:
+        eng = engine(srv.base_url, max_concurrency=4)
+        first = eng.run([req(f"a-{i}") for i in range(8)])
+        second = eng.run([req(f"b-{i}") for i in range(8)])
+    assert all(o.ok for o in first + second) and srv.calls == 16
+    assert arrived_meanwhile[0] == 0  # first run: a-0 went alone
+    assert arrived_meanwhile[1] >= 3  # second run: the other slots did not wait for b-0
 
 
 def test_circuit_breaker_stops_an_endpoint_that_dies_midway(tmp_path):

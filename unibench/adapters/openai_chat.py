@@ -39,7 +39,7 @@ class OpenAIChatAdapter(ModelAdapter):
                             "server")
         self.progress = True
         self.stats: dict[str, int] = {}
-        self._cache: Any = None
+        self._engine: Any = None  # made on the first call
 
     @property
     def default_name(self) -> str:
@@ -131,9 +131,9 @@ class OpenAIChatAdapter(ModelAdapter):
         if samples and not ready:
             raise UserError(f"{self.card.name}: no sample's media could be prepared "
                             f"(e.g. {next(iter(result.values())).error}); check --data-root and the card's modalities")
-        if self._cache is None:
-            self._cache = ResponseCache()
-        engine = Engine(self.endpoint(), cache=self._cache, progress=self.progress)
+        if self._engine is None:  # one per instance: one cache handle, one pre-flight for every checkpoint
+            self._engine = Engine(self.endpoint(), cache=ResponseCache(), progress=self.progress)
+        engine = self._engine
         outcomes = engine.run(requests, f"generate {self.card.name}") if requests else []
         st = engine.last_stats
         for k, v in (("requests", st.requests), ("cache_hits", st.cache_hits), ("sent", st.sent),

@@ -5,9 +5,13 @@
   2. keys already in the cache are answered without any HTTP call (an entry is reused only if it is a
      complete answer: finish_reason 'stop' and some text);
   3. pre-flight: the first request that needs the network goes alone; if the endpoint fails it (unreachable,
-     timeout, 5xx, 401/403/404, a broken body) the run stops there (EndpointDown / EndpointRejected);
-  4. the rest go through a pool of `max_concurrency` workers sharing ONE AsyncOpenAI client (openai's own
-     retries off), gated by one limiter: an AIMD window plus a shared pause on Retry-After;
+     timeout, 5xx, 401/403/404, a broken body) the run stops there (EndpointDown / EndpointRejected). Once the
+     endpoint has answered, later runs of the same Engine (the next checkpoint of an extraction) skip it: the
+     circuit breaker still guards them, and a lone request per run would cost one round trip each;
+  4. the rest go through a pool of `max_concurrency` workers sharing ONE HTTP connection pool (plain httpx POSTs
+     of the chat completion body; the openai client cost ~1 s to import and about 1 ms more CPU per request,
+     which capped throughput at concurrency 16), gated by one limiter: an AIMD window plus a shared pause on
+     Retry-After;
   5. a 200 is an answer only with non-empty text and finish_reason 'stop'; 429 / 5xx / timeouts / connection
      errors / bad bodies / cut-off or empty answers are retried (429s until `retry_budget` seconds, the rest
      `max_retries` times) with exponential backoff + full jitter, or the server's Retry-After; other 4xx fail
@@ -33,11 +37,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Literal, TypeVar
 
-import openai
-
-try:  # openai >= 3 ships on httpx2; older releases on httpx, which has the same API for what we use
+try:  # httpx2 (the `api` extra): its pool holds up at high concurrency where httpx 0.28's costs ~10x the CPU
     import httpx2 as httpx
-except ImportError:  # pragma: no cover
+except ImportError:  # pragma: no cover - httpx has the same API for what we use
     import httpx  # type: ignore[no-redef]
 
 from ..errors import CheckFailed, UserError
@@ -48,7 +50,7 @@ from .request import ChatRequest, Endpoint, public_url
 
 log = logging.getLogger("unibench.engine")
 # Whoever turns logging on must not get credentials from the HTTP stack's request lines either.
-guard_loggers(log.name, httpx.__name__, "httpcore", "openai", "openai._base_client")
+guard_loggers(log.name, httpx.__name__, "httpcore", "httpcore2")
 T = TypeVar("T")
 
 _RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 520, 522, 524, 529})
@@ -221,6 +223,21 @@ class CircuitBreaker:
         return None
 
 
+class _Status(Exception):
+    """A non-2xx answer: its status, headers (Retry-After) and the server's message, one line, bounded (bodies can
+    echo whole prompts) and redacted (some servers echo the key they rejected)."""
+
+    def __init__(self, response: Any) -> None:
+        super().__init__(response.status_code)
+        self.code, self.headers = response.status_code, response.headers
+        try:
+            data = json.loads(response.content)
+        except (ValueError, RecursionError):
+            data = None
+        detail = data.get("error") or data.get("detail") or data.get("message") if isinstance(data, dict) else None
+        self.message = _message(detail) if detail else _short_text(response.text or response.reason_phrase or "")
+
+
 class _Bad(Exception):
     """A 200 that is not an answer. `at_endpoint`: the server is broken (not this request's fault)."""
 
@@ -328,6 +345,7 @@ class Engine:
         self._rng = random.Random(seed)  # jitter only; seedable for tests
         self.last_stats = RunStats()
         self.limiter: AimdLimiter | None = None  # exposed for tests and diagnostics
+        self.verified = False  # the endpoint has answered one of this Engine's requests: no more pre-flights
 
     # -- public API -------------------------------------------------------------------------
     def run(self, requests: list[ChatRequest], progress_label: str = "requests") -> list[Outcome]:
@@ -403,12 +421,12 @@ class Engine:
                 self.cache.put(legacy[old], c)
         return hits
 
-    def _api_key(self) -> str:
+    def _api_key(self) -> str | None:
         from unibench.redact import register
 
         name = self.endpoint.api_key_env
         if name is None:
-            return "unused"  # the openai client insists on some key; keyless servers ignore it
+            return None  # a keyless server: no Authorization header at all
         value = os.environ.get(name)
         if not value:
             raise UserError(
@@ -418,18 +436,21 @@ class Engine:
         register(value)  # masked in every message from now on, whatever a server echoes
         return value
 
-    def _client(self) -> openai.AsyncOpenAI:
+    def _client(self) -> httpx.AsyncClient:
+        from unibench import __version__
+
         ep = self.endpoint
         api_key = self._api_key()  # first: a missing key must not leave an open pool behind
-        # One client and one connection pool per run, sized to the concurrency we allow, so no
-        # request ever waits for a socket. openai's retries are off: ours know about the cache.
-        http = httpx.AsyncClient(
+        # One connection pool per run, sized to the concurrency we allow, so no request ever waits for a socket.
+        return httpx.AsyncClient(
+            base_url=ep.base_url.rstrip("/") + "/",
+            headers={"Content-Type": "application/json", "Accept": "application/json",
+                     "User-Agent": f"unibench/{__version__}",
+                     **({"Authorization": f"Bearer {api_key}"} if api_key is not None else {})},
             limits=httpx.Limits(max_connections=ep.max_concurrency, max_keepalive_connections=ep.max_concurrency),
             timeout=httpx.Timeout(ep.timeout + 5.0, connect=min(10.0, ep.timeout)),
             verify=_ssl_context(),
-        )
-        return openai.AsyncOpenAI(
-            base_url=ep.base_url, api_key=api_key, max_retries=0, timeout=ep.timeout + 5.0, http_client=http
+            follow_redirects=True,  # httpx drops the Authorization header when a redirect leaves the host
         )
 
     async def _send_all(
@@ -471,9 +492,10 @@ class Engine:
             # endpoint costs a few requests' tries, not every sample's. A request failing alone (a 500 on one odd
             # sample) is not the endpoint's fault, hence up to PREFLIGHT of them before stopping.
             tried: list[Outcome] = []
-            while queue and len(tried) < PREFLIGHT:
+            while queue and not self.verified and len(tried) < PREFLIGHT:
                 o = await one(queue.popleft())
                 if o.ok or not o.at_endpoint:
+                    self.verified = True
                     break
                 tried.append(o)
             if len(tried) == PREFLIGHT and queue:
@@ -494,9 +516,9 @@ class Engine:
                     w.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
         finally:
-            await client.close()
+            await client.aclose()
 
-    async def _one(self, client: openai.AsyncOpenAI, limiter: AimdLimiter, breaker: CircuitBreaker,
+    async def _one(self, client: httpx.AsyncClient, limiter: AimdLimiter, breaker: CircuitBreaker,
                    req: ChatRequest, key: str, stats: RunStats, stop) -> Outcome:
         """One request with its retries. Rate limits (429) are retried until `retry_budget` seconds have passed
         since the first try; other retryable failures `max_retries` times (within the same budget)."""
@@ -511,28 +533,28 @@ class Engine:
             async with limiter as probe:  # the slot is held only while on the wire, not while backing off
                 stats.http_calls += 1
                 try:
-                    create = client.chat.completions.with_raw_response.create(**req.payload())
-                    raw = await _with_deadline(create, ep.timeout)
-                    resp = _parse(raw.http_response.content)
-                except openai.APIStatusError as e:
-                    code = e.status_code
+                    body = json.dumps(req.payload()).encode()
+                    raw = await _with_deadline(client.post("chat/completions", content=body), ep.timeout)
+                    if raw.status_code >= 300:
+                        raise _Status(raw)
+                    resp = _parse(raw.content)
+                except _Status as e:
+                    code = e.code
                     kind = f"http {code}"
-                    hint = _retry_after(e.response.headers)
+                    hint = _retry_after(e.headers)
                     rate_limited = code == 429
                     if code not in _RETRYABLE_STATUS:
                         final = True
-                        kind = f"http {code}: {_short(e)}"
+                        kind = f"http {code}: {e.message}"
                     if code >= 500 or code in _ENDPOINT_STATUS:
                         fault = kind
-                except (openai.APITimeoutError, asyncio.TimeoutError):
+                except (httpx.TimeoutException, asyncio.TimeoutError):
                     kind = fault = "timeout"
-                except openai.APIConnectionError:
+                except httpx.TransportError:  # refused, reset, DNS, a protocol violation
                     kind = fault = "connection error"
                 except _Bad as bad:
                     kind = bad.kind
                     fault = kind if bad.at_endpoint else None
-                except openai.APIError as e:  # e.g. response validation: unexpected, but per-sample
-                    kind = fault = type(e).__name__
                 else:
                     limiter.on_success(probe)
                     breaker.record(None)
@@ -573,9 +595,3 @@ def _short_text(msg: str, limit: int = 120) -> str:
 
     msg = redact_text(" ".join(msg.split()))
     return msg[:limit] + ("..." if len(msg) > limit else "")
-
-
-def _short(e: openai.APIStatusError, limit: int = 120) -> str:
-    """The server's error message, one line, bounded (bodies can echo whole prompts), and redacted (some servers
-    echo the key they rejected)."""
-    return _short_text(str(getattr(e, "message", "") or e), limit)

@@ -112,7 +112,7 @@ def _canonical_media(value: Any) -> Any:
 class ChatRequest:
     """One chat completion. `messages` are OpenAI chat messages; content may be a string or a
     list of parts (text, image_url, input_audio, video_url). `extra` holds further decoding
-    settings sent via extra_body, e.g. (("repetition_penalty", 1.05),). `repeat` separates
+    settings sent at the top level of the body, e.g. (("repetition_penalty", 1.05),). `repeat` separates
     otherwise identical *sampled* requests (temperature > 0) so they are neither deduped nor
     served from one cache entry; it is part of the key and never sent."""
 
@@ -164,7 +164,8 @@ class ChatRequest:
         return hashlib.sha256(self.canonical(endpoint).encode("utf-8")).hexdigest()
 
     def payload(self) -> dict[str, Any]:
-        """Keyword arguments for `chat.completions.create` (unset settings are omitted)."""
+        """The JSON body of the chat completion request (unset settings are omitted; `extra` settings sit at the
+        top level, where OpenAI-compatible servers such as vLLM read them)."""
         kw: dict[str, Any] = {"model": self.model, "messages": _thaw(self.messages)}
         if self.temperature is not None:
             kw["temperature"] = self.temperature
@@ -172,8 +173,7 @@ class ChatRequest:
             kw["top_p"] = self.top_p
         if self.max_tokens is not None:
             kw["max_tokens"] = self.max_tokens
-        if self.extra:
-            kw["extra_body"] = {k: _thaw(v) for k, v in self.extra}
+        kw.update((k, _thaw(v)) for k, v in self.extra)
         return kw
 
 

@@ -57,7 +57,7 @@ class LLMExtractor(Extractor):
                                  max_concurrency=concurrency, timeout=timeout, max_retries=retries)
         self.progress = progress
         self.stats: dict[str, int] = {}
-        self._cache: Any = None  # one SQLite handle per extractor, opened on the first call
+        self._engine: Any = None  # one per extractor (one cache handle, one pre-flight), made on the first call
 
     @classmethod
     def from_args(cls, args: Any) -> "LLMExtractor":
@@ -111,10 +111,10 @@ class LLMExtractor(Extractor):
 
         if not prompts:
             return {}
-        if self._cache is None:
-            self._cache = ResponseCache()
+        if self._engine is None:  # one per instance: one cache handle, one pre-flight for every checkpoint
+            self._engine = Engine(self.endpoint, cache=ResponseCache(), progress=self.progress)
+        engine = self._engine
         ids = list(prompts)
-        engine = Engine(self.endpoint, cache=self._cache, progress=self.progress)
         outcomes = engine.run([self._request(prompts[i], checkpoint, i) for i in ids], label)
         st = engine.last_stats
         for k, v in (("requests", st.requests), ("cache_hits", st.cache_hits), ("sent", st.sent),
