@@ -279,7 +279,6 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         model["reproduces"] = opts.reproduces
     return DatasetResult(card, corpus, spec, all_scores, tuple(selected), samples,
                          tuple(inputs), model, extractor.describe(), lexicon.describe())
-    prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
 
 
 def portable(path: str, root: str | Path | None) -> str:
