@@ -28,8 +28,15 @@ def string_to_list(value) -> list[str]:
 
 
 def normalise_words(value) -> list[str]:
-    """string_to_list followed by the scorers' lower().strip() of every word."""
-    return [w.lower().strip() for w in string_to_list(value)]
+    """string_to_list followed by the scorers' lower().strip() of every word (for a string, in one pass: the
+    scorers split tens of thousands of them per run; tested equal to the two steps)."""
+    if type(value) is not str:
+        return [w.lower().strip() for w in string_to_list(value)]
+    if value[:1] == "[":
+        value = value[1:]
+    if value[-1:] == "]":
+        value = value[:-1]
+    return [w for tok in _AFFECTGPT_SPLIT.split(value) if (w := tok.strip().lower().strip())]
 
 
 _QUOTES = re.compile(r"['\"]")
