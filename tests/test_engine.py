@@ -120,6 +120,12 @@ def test_missing_key_env_is_a_user_error(tmp_path: Path, monkeypatch: pytest.Mon
         _, out = run(srv, [req("a")], None, api_key_env=None)
         assert out[0].text == "echo: a"
         assert "authorization" not in srv.headers_seen[-1]  # no made-up key is sent either
+        calls = srv.calls
+        for bad in ("sk-abc\n", "sk-ab c", "sk-\u20ac"):  # a pasted newline, a space, a non-ASCII character
+            monkeypatch.setenv(KEY_ENV, bad)
+            with pytest.raises(UserError, match=f"{KEY_ENV} holds spaces, control or non-ASCII"):
+                run(srv, [req("a")], None)
+        assert srv.calls == calls
 
 
 def test_default_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

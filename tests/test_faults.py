@@ -152,6 +152,12 @@ def test_preflight_does_not_stop_when_only_odd_samples_fail():
     assert [o.ok for o in out] == [False, False] + [True] * 18
 
 
+def test_a_redirect_loop_is_a_connection_error_not_a_crash():
+    with FakeServer(lambda p, n: Reply(status=307, headers={"Location": "/v1/chat/completions"})) as srv:
+        with pytest.raises(EndpointDown, match="connection error"):
+            engine(srv.base_url, max_retries=0).run([req(f"p{i}") for i in range(5)])
+
+
 def test_a_later_run_of_the_same_engine_skips_the_preflight():
     """An extraction runs once per checkpoint through one Engine: once the endpoint has answered, the next run's
     first request does not go alone (it would cost one round trip per checkpoint)."""

@@ -434,6 +434,9 @@ class Engine:
                 f"{public_url(self.endpoint.base_url)} (or set api_key_env=None for a keyless server)"
             )
         register(value)  # masked in every message from now on, whatever a server echoes
+        if not (value.isascii() and value.isprintable()) or any(c.isspace() for c in value):
+            raise UserError(f"environment variable {name} holds spaces, control or non-ASCII characters, which no "
+                            "API key has and an HTTP header cannot carry: export the key alone")
         return value
 
     def _client(self) -> httpx.AsyncClient:
@@ -550,7 +553,7 @@ class Engine:
                         fault = kind
                 except (httpx.TimeoutException, asyncio.TimeoutError):
                     kind = fault = "timeout"
-                except httpx.TransportError:  # refused, reset, DNS, a protocol violation
+                except httpx.HTTPError:  # refused, reset, DNS, a protocol violation, a redirect loop, a bad encoding
                     kind = fault = "connection error"
                 except _Bad as bad:
                     kind = bad.kind
