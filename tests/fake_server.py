@@ -136,8 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--delay", type=float, default=0.1)
+    ap.add_argument("--answer", default=None, help="answer every request with this text (default: echo the prompt)")
     args = ap.parse_args()
-    srv = FakeServer(lambda p, n: Reply(delay=args.delay))
+    body = None if args.answer is None else completion_body(args.answer, "bench")
+    srv = FakeServer(lambda p, n: Reply(delay=args.delay, body=body))
     print(srv.server_address[1], flush=True)
     srv.serve_forever()
 

@@ -160,3 +160,26 @@ def test_check_reruns_llm_results_with_the_recorded_model_and_decoding(cli, refe
         code, out_text, _ = cli("check", "--baseline", tmp_path / "r" / "m", "--extractor-base-url", srv.base_url,
                                 "--format", "json")
         assert code == 1 and any(r["metric"] == "hit" for r in json.loads(out_text)["moved"])
+
+
+def test_every_checkpoint_goes_in_one_batch_and_gives_what_one_by_one_gives(tmp_path, monkeypatch):
+    """extract_many sends prompt A for all checkpoints in one engine run (and prompt B in a second): no idle
+    slots at the end of each checkpoint, one pre-flight; per checkpoint, the same extractions as one at a time."""
+    from unibench.engine import Engine
+    from unibench.extract.llm import LLMExtractor
+    from unibench.schema import Response
+
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    labels: list[str] = []
+    run = Engine.run
+    monkeypatch.setattr(Engine, "run", lambda self, reqs, label="": labels.append(label) or run(self, reqs, label))
+    jobs = [(f"checkpoint_{k}", {f"s{i}": Response(text=f"happy {k} {i}") if i != 3 else Response(error="boom")
+                                 for i in range(6)}) for k in range(3)]
+    with FakeServer() as srv:
+        together = LLMExtractor(base_url=srv.base_url, progress=False).extract_many("sentiment", jobs)
+        assert labels == ["extract labels 3 checkpoints", "extract sentiment 3 checkpoints"]
+        monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache2"))  # one by one, with nothing cached
+        alone = [LLMExtractor(base_url=srv.base_url, progress=False).extract(ck, "sentiment", out) for ck, out in jobs]
+    assert together == alone and [list(r) for r in together] == [list(out) for _, out in jobs]
+    assert together[0]["s3"].error == "model output: boom" and together[2]["s1"].labels.startswith("echo")

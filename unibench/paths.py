@@ -16,8 +16,8 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
 def cache_dir() -> Path:
     """$UNIBENCH_CACHE_DIR, else ~/.cache/unibench (created on demand)."""
-    root = os.environ.get("UNIBENCH_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "unibench")
-    return Path(root)
+    root = os.environ.get("UNIBENCH_CACHE_DIR")
+    return Path(root).expanduser() if root else Path.home() / ".cache" / "unibench"
 
 
 def sha256_file(path: str | Path) -> str:

@@ -120,35 +120,43 @@ class Collected:
         return self.checkpoint.checksums.get(str(path)) or sha256_file(path)
 
 
-def collect(card, corpus: Corpus, adapter, extractor, ck, ids: list[str] | None = None,
-            outputs_needed: bool = False, missing_wrong: bool = False) -> Collected:
+def collect(card, corpus: Corpus, adapter, extractor, checkpoints: list, ids: list[str] | None = None,
+            outputs_needed: bool = False, missing_wrong: bool = False) -> list[Collected]:
     """Outputs (when the extractor needs them, the run stores them, or `ids` asks for a slice) and extractions
-    for one checkpoint. With `ids` (a shard) everything is restricted to those samples. With `missing_wrong`,
-    samples the model's outputs lack get an empty prediction (scored as wrong) and are counted in `n_missing`."""
-    where = f"{card.name} / {ck.name}"
+    for each checkpoint; the extractor gets every checkpoint at once (an LLM extractor sends one batch). With
+    `ids` (a shard) everything is restricted to those samples. With `missing_wrong`, samples the model's outputs
+    lack get an empty prediction (scored as wrong) and are counted in `n_missing`."""
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
     samples = list(corpus.samples) if ids is None else [s for s in corpus.samples if s.id in keep]
-    outputs = None
-    if extractor.needs_outputs or outputs_needed or ids is not None:
-        outputs = adapter.outputs(ck, samples)
-        if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
-            outputs = {k: v for k, v in outputs.items() if k in keep}
-        if not missing_wrong:
-            check_ids(f"{where} outputs", wanted, outputs, allow_extra=corpus.partial)
-    ext = extractor.extract(ck, card.task, outputs if extractor.needs_outputs else None)
-    if ids is not None:
-        ext = {k: v for k, v in ext.items() if k in keep}
-    n_missing = 0
-    if missing_wrong:
-        lacking = [i for i in wanted if i not in ext]
-        n_missing = len(lacking)
-        empty = Extraction(labels="", sentiment="" if card.task == "sentiment" else None)
-        ext.update({i: empty for i in lacking})
-        if outputs is not None:
-            outputs.update({i: Response() for i in wanted if i not in outputs})
-    check_ids(where, wanted, ext, allow_extra=corpus.partial)
-    return Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)), n_missing)
+    read: list[dict[str, Response] | None] = []
+    for ck in checkpoints:
+        outputs = None
+        if extractor.needs_outputs or outputs_needed or ids is not None:
+            outputs = adapter.outputs(ck, samples)
+            if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
+                outputs = {k: v for k, v in outputs.items() if k in keep}
+            if not missing_wrong:
+                check_ids(f"{card.name} / {ck.name} outputs", wanted, outputs, allow_extra=corpus.partial)
+        read.append(outputs)
+    exts = extractor.extract_many(card.task, [(ck, outputs if extractor.needs_outputs else None)
+                                              for ck, outputs in zip(checkpoints, read)])
+    out = []
+    for ck, outputs, ext in zip(checkpoints, read, exts):
+        if ids is not None:
+            ext = {k: v for k, v in ext.items() if k in keep}
+        n_missing = 0
+        if missing_wrong:
+            lacking = [i for i in wanted if i not in ext]
+            n_missing = len(lacking)
+            empty = Extraction(labels="", sentiment="" if card.task == "sentiment" else None)
+            ext.update({i: empty for i in lacking})
+            if outputs is not None:
+                outputs.update({i: Response() for i in wanted if i not in outputs})
+        check_ids(f"{card.name} / {ck.name}", wanted, ext, allow_extra=corpus.partial)
+        out.append(Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)),
+                             n_missing))
+    return out
 
 
 def failures(c: Collected, ids: list[str]) -> dict:
@@ -178,8 +186,8 @@ def evaluate_dataset(card, corpus: Corpus, adapter, extractor, lexicon, opts: Ru
     extractor.bind_lexicon(lexicon)
     if opts.limit is not None:  # a trial run: the first N samples, marked partial
         corpus = replace(corpus, samples=corpus.samples[:opts.limit], gold=corpus.gold[:opts.limit], partial=True)
-    collected = [collect(card, corpus, adapter, extractor, ck, outputs_needed=opts.records,
-                         missing_wrong=opts.missing == "wrong") for ck in adapter.checkpoints(card)]
+    collected = collect(card, corpus, adapter, extractor, adapter.checkpoints(card), outputs_needed=opts.records,
+                        missing_wrong=opts.missing == "wrong")
     if any(c.n_missing for c in collected):  # kept apart from complete results, like a partial split
         corpus = replace(corpus, partial=True)
     return finish(card, corpus, collected, adapter, extractor, lexicon, opts)

@@ -30,7 +30,7 @@ def run_shards(p, args, command: str) -> int:
             skipped.append({"dataset": card.name, "reason": str(err)})
             continue
         ids = shard_ids(corpus, i, n)
-        collected = [collect(card, corpus, p.adapter, p.extractor, ck, ids) for ck in p.adapter.checkpoints(card)]
+        collected = collect(card, corpus, p.adapter, p.extractor, p.adapter.checkpoints(card), ids)
         fails = [sum(1 for k in ids if c.ext[k].error is not None or (c.outputs or {})[k].error is not None)
                  for c in collected]
         check_failures([(card.name, "all checkpoints", sum(fails), len(ids) * max(1, len(collected)), "")],

@@ -42,9 +42,9 @@ class CachedResponse:
 
 def default_cache_path() -> Path:
     """`$UNIBENCH_CACHE_DIR/calls.sqlite`, else `~/.cache/unibench/calls.sqlite`."""
-    root = os.environ.get("UNIBENCH_CACHE_DIR")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "unibench"
-    return base / "calls.sqlite"
+    from unibench.paths import cache_dir
+
+    return cache_dir() / "calls.sqlite"
 
 
 class ResponseCache:

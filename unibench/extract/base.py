@@ -42,6 +42,13 @@ class Extractor:
                 outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
         raise NotImplementedError
 
+    def extract_many(self, task: str, jobs: list[tuple[Any, Mapping[str, Response] | None]]
+                     ) -> list[dict[str, Extraction]]:
+        """`extract` of several checkpoints at once, (checkpoint, outputs) pairs in, one result per pair out. The
+        runner calls this; an extractor that calls a service overrides it to send every checkpoint's requests in
+        one batch (no idle slots at the end of each checkpoint)."""
+        return [self.extract(ck, task, outputs) for ck, outputs in jobs]
+
     def settings(self) -> dict[str, Any]:
         return {}
 

@@ -105,50 +105,65 @@ class LLMExtractor(Extractor):
                            temperature=d["temperature"], top_p=d["top_p"], max_tokens=int(d["max_tokens"]),
                            extra=tuple(extra.items()))
 
-    def _ask(self, prompts: dict[str, str], checkpoint: str, label: str) -> dict[str, tuple[str | None, str | None]]:
-        """{id: prompt} -> {id: (post-processed text, error)} through the engine (cache, retries, progress)."""
+    def _ask(self, jobs: list[tuple[str, dict[str, str]]], label: str) -> list[dict[str, tuple[str | None, str | None]]]:
+        """[(checkpoint, {id: prompt})] -> one {id: (post-processed text, error)} per checkpoint, through one engine
+        run (cache, retries, progress) for all of them."""
         from unibench.engine import Engine, ResponseCache
 
-        if not prompts:
-            return {}
+        if not any(prompts for _, prompts in jobs):
+            return [{} for _ in jobs]
         if self._engine is None:  # one per instance: one cache handle, one pre-flight for every checkpoint
             self._engine = Engine(self.endpoint, cache=ResponseCache(), progress=self.progress)
         engine = self._engine
-        ids = list(prompts)
-        outcomes = engine.run([self._request(prompts[i], checkpoint, i) for i in ids], label)
+        keys = [(where, i) for where, prompts in jobs for i in prompts]
+        requests = [self._request(prompts[i], where, i) for where, prompts in jobs for i in prompts]
+        outcomes = dict(zip(keys, engine.run(requests, label)))
         st = engine.last_stats
         for k, v in (("requests", st.requests), ("cache_hits", st.cache_hits), ("sent", st.sent),
                      ("http_calls", st.http_calls), ("errors", st.n_errors)):
             self.stats[k] = self.stats.get(k, 0) + v
-        return {i: ((postprocess(o.text), None) if o.ok and o.text is not None else (None, o.error))
-                for i, o in zip(ids, outcomes)}
+        return [{i: ((postprocess(o.text), None) if o.ok and o.text is not None else (None, o.error))
+                 for i in prompts for o in (outcomes[(where, i)],)} for where, prompts in jobs]
 
     def extract(self, checkpoint, task: str, outputs: Mapping[str, Response] | None = None) -> dict[str, Extraction]:
-        if outputs is None:
-            raise UserError("--extractor llm reads the model's responses; none were produced")
+        return self.extract_many(task, [(checkpoint, outputs)])[0]
+
+    def extract_many(self, task: str, jobs) -> list[dict[str, Extraction]]:
+        """Prompt A for every checkpoint's responses in one batch, then (sentiment sets) prompt B for every
+        answer to A in a second one."""
         sentiment = task == "sentiment"
         empty = "" if sentiment else None
-        result: dict[str, Extraction] = {}
-        prompts: dict[str, str] = {}
-        for sid, resp in outputs.items():
-            if resp.error is not None or resp.text is None:
-                result[sid] = Extraction(labels="", sentiment=empty, error=f"model output: {resp.error or 'no text'}")
-            else:
-                prompts[sid] = render_a(resp.text)
-        where = getattr(checkpoint, "name", str(checkpoint))
-        labels = self._ask(prompts, where, f"extract labels {where}")
-        for sid, (text, err) in labels.items():
-            if err is not None:
-                result[sid] = Extraction(labels="", sentiment=empty, error=f"extractor (labels): {err}")
-        if sentiment:
-            ok = {sid: render_b(text) for sid, (text, err) in labels.items() if err is None and text is not None}
-            sents = self._ask(ok, where, f"extract sentiment {where}")
-            for sid, (text, err) in sents.items():
-                lab = labels[sid][0] or ""
-                result[sid] = (Extraction(labels=lab, sentiment=text) if err is None else
-                               Extraction(labels=lab, sentiment="", error=f"extractor (sentiment): {err}"))
-        else:
+        results: list[dict[str, Extraction]] = []
+        asks: list[tuple[str, dict[str, str]]] = []
+        for checkpoint, outputs in jobs:
+            if outputs is None:
+                raise UserError("--extractor llm reads the model's responses; none were produced")
+            result: dict[str, Extraction] = {}
+            prompts: dict[str, str] = {}
+            for sid, resp in outputs.items():
+                if resp.error is not None or resp.text is None:
+                    result[sid] = Extraction(labels="", sentiment=empty,
+                                             error=f"model output: {resp.error or 'no text'}")
+                else:
+                    prompts[sid] = render_a(resp.text)
+            results.append(result)
+            asks.append((getattr(checkpoint, "name", str(checkpoint)), prompts))
+        names = [where for where, _ in asks]
+        every = names[0] if len(names) == 1 else f"{len(names)} checkpoints"
+        labels_all = self._ask(asks, f"extract labels {every}")
+        for result, labels in zip(results, labels_all):
             for sid, (text, err) in labels.items():
-                if err is None:
+                if err is not None:
+                    result[sid] = Extraction(labels="", sentiment=empty, error=f"extractor (labels): {err}")
+                elif not sentiment:
                     result[sid] = Extraction(labels=text or "")
-        return {sid: result[sid] for sid in outputs}  # the order of the outputs, whatever failed
+        if sentiment:
+            oks = [{sid: render_b(text) for sid, (text, err) in labels.items() if err is None and text is not None}
+                   for labels in labels_all]
+            sents_all = self._ask(list(zip(names, oks)), f"extract sentiment {every}")
+            for result, labels, sents in zip(results, labels_all, sents_all):
+                for sid, (text, err) in sents.items():
+                    lab = labels[sid][0] or ""
+                    result[sid] = (Extraction(labels=lab, sentiment=text) if err is None else
+                                   Extraction(labels=lab, sentiment="", error=f"extractor (sentiment): {err}"))
+        return [{sid: result[sid] for sid in outputs} for result, (_, outputs) in zip(results, jobs)]
