@@ -19,7 +19,7 @@ PINS = {
     "native data": "6d4c88708747eabf611c7e968378ee1d3f28a2ab68de8b472097725774e3bab8",
     "native rules": "8dbab0a15b6ac9e2327120256914620981ac9d401095fa098eb396f4c01f060d",
     "lexicon extractor rules": "d1787a9bb746d96d040d60ee074bbdbde0c06a0886b68ec07382e691c3724f71",
-    "llm extractor rules": "b72e173ee40fcf7d478713189702d8b1866cc52dbef6a1be0cd998f5f74e44a0",
+    "llm extractor rules": "f3ed9ac9dd2e6ffe8c00458509a61665c9a8be2ee79604e9ca44a80386923aaa",
     "cache extractor version": "1ece35989ff6",
     "given extractor version": "b21f7e2d1062",
 }

@@ -4,7 +4,7 @@ Prompt A turns each raw response into a label-list string; for sentiment sets pr
 post-processed output, as upstream) into positive / negative / neutral. One user-only chat message per call, no
 system message (the server's chat template adds its default, as vLLM's `apply_chat_template` did upstream).
 
-Decoding is upstream's (temperature 0.7, top_p 0.8, repetition_penalty 1.05 via extra_body, max_tokens 512) unless
+Decoding is upstream's (temperature 0.7, top_p 0.8, repetition_penalty 1.05 as a top-level body field, max_tokens 512) unless
 `--extractor-temperature` says otherwise. Sampled decoding draws once per (checkpoint, sample), as upstream calls
 the LLM once per sample: each request carries `seed = sha256("<checkpoint>/<sample id>")[:4 bytes] & 0x7fffffff`,
 which vLLM and OpenAI honour and which keeps two samples with the same text apart in the cache. With temperature 0
