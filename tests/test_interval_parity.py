@@ -122,3 +122,21 @@ def test_draws_do_not_depend_on_the_block_size(monkeypatch):
     monkeypatch.setattr(stats, "_BLOCK_BYTES", 8 * 3000 * 7)  # 7 rows per block
     b = stats.bootstrap_ci(stats.mean_statistic(values), 3000, n_resamples=300, seed=9)
     assert (a.low, a.high) == pytest.approx((b.low, b.high), abs=1e-12)
+
+
+def test_drawing_ahead_in_a_thread_gives_the_same_draws(monkeypatch):
+    """Large draws come from a second thread one block ahead: the same stream, block by block, as one thread."""
+    import unibench.stats as stats
+
+    monkeypatch.setattr(stats, "_BLOCK_BYTES", 8 * 3000 * 7)  # 7 rows per block: 43 blocks for 300 resamples
+    resampler = stats._Resampler(3000, None)
+    monkeypatch.setattr(stats, "_PIPELINE_DRAWS", 10 ** 12)
+    alone = list(resampler.blocks(np.random.default_rng(9), 300))
+    monkeypatch.setattr(stats, "_PIPELINE_DRAWS", 0)
+    ahead = list(resampler.blocks(np.random.default_rng(9), 300))
+    assert [b.shape for b in ahead] == [b.shape for b in alone] and len(alone) == 43
+    assert all(np.array_equal(a, b) for a, b in zip(alone, ahead))
+    values = (np.random.default_rng(1).random(3000) < 0.7).astype(float)
+    ci = stats.bootstrap_ci(stats.mean_statistic(values), 3000, n_resamples=300, seed=9)
+    monkeypatch.setattr(stats, "_PIPELINE_DRAWS", 10 ** 12)
+    assert ci == stats.bootstrap_ci(stats.mean_statistic(values), 3000, n_resamples=300, seed=9)

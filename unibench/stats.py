@@ -28,6 +28,10 @@ Statistic = Callable[[NDArray[np.intp]], float]
 # memory at any n. numpy's Generator.integers yields the same stream whatever the block shape (tested), so the
 # interval depends only on the seed, not on the block size.
 _BLOCK_BYTES = 8 << 20
+# From this many draws in all, the next block is drawn in a second thread while the current one is counted and
+# multiplied: Generator.integers runs without the GIL, and only that thread touches the generator, so the stream
+# (and the interval) is the one a single thread draws. Below it, a thread costs more than it saves.
+_PIPELINE_DRAWS = 20_000_000
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -271,11 +275,20 @@ class _Resampler:
     def blocks(self, rng: np.random.Generator, n_resamples: int) -> Iterator[NDArray[np.intp]]:
         """Blocks of shape (rows, k), about _BLOCK_BYTES each: each row draws k units with replacement."""
         per_block = max(1, _BLOCK_BYTES // (8 * self.k))
-        done = 0
-        while done < n_resamples:
-            rows = min(per_block, n_resamples - done)
-            yield rng.integers(0, self.k, size=(rows, self.k))
-            done += rows
+        sizes = [min(per_block, n_resamples - done) for done in range(0, n_resamples, per_block)]
+        if len(sizes) == 1 or self.k * n_resamples < _PIPELINE_DRAWS:
+            for rows in sizes:
+                yield rng.integers(0, self.k, size=(rows, self.k))
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as drawer:
+            ahead = drawer.submit(rng.integers, 0, self.k, size=(sizes[0], self.k))
+            for following in sizes[1:] + [0]:
+                block = ahead.result()
+                if following:
+                    ahead = drawer.submit(rng.integers, 0, self.k, size=(following, self.k))
+                yield block
 
     def unit_counts(self, draws: NDArray[np.intp]) -> NDArray[np.float64]:
         """How often each unit occurs in each resample of a block: (rows, k). One bincount per row: its k counts
