@@ -15,16 +15,19 @@ def string_to_list(value) -> list[str]:
     """AffectGPT / MER2025 / MER2026: drop one leading '[' and one trailing ']' (the very first and last
     characters: " [happy]" keeps its '[', so its word is "[happy"), split on quotes and commas, strip each token
     and drop empty ones. Semicolons, 'and' and '/' are not separators. None or NaN -> []; a list is kept as is."""
-    if value is None or (isinstance(value, float) and value != value):
+    if type(value) is str:  # the common case first: label files hold strings
+        text = value
+    elif value is None or (isinstance(value, float) and value != value):
         return []
-    if isinstance(value, (list, tuple)):
+    elif isinstance(value, (list, tuple)):
         return [str(v) for v in value]
-    text = str(value)
-    if text.startswith("["):
+    else:
+        text = str(value)
+    if text[:1] == "[":
         text = text[1:]
-    if text.endswith("]"):
+    if text[-1:] == "]":
         text = text[:-1]
-    return [tok.strip() for tok in _AFFECTGPT_SPLIT.split(text) if tok.strip()]
+    return [t for tok in _AFFECTGPT_SPLIT.split(text) if (t := tok.strip())]
 
 
 def normalise_words(value) -> list[str]:
