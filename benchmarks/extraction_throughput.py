@@ -86,10 +86,10 @@ def measure_bare_httpx(base_url: str, concurrency: int, n: int) -> float:
 
 def whole_process(base_url: str, reference: Path, rounds: int) -> list[tuple[float, int, int]]:
     """(wall seconds, HTTP calls, errors) of `rounds` whole `unibench run --extractor llm` processes."""
-    ref = reference
-    cmd = [sys.executable, "-m", "unibench", "run", "--model", f"affectgpt-npz:{ref / 'output'}", "--dataset",
-           "mer2023", "--data-root", str(ref / "dataset"), "--lexicon", f"affectgpt:{ref / 'AffectGPT' / 'emotion_wheel'}",
-           "--checkpoint", "all", "--format", "json"]
+    lexicon = f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}"
+    cmd = [sys.executable, "-m", "unibench", "run", "--model", f"affectgpt-npz:{reference / 'output'}", "--dataset",
+           "mer2023", "--data-root", str(reference / "dataset"), "--lexicon", lexicon, "--checkpoint", "all",
+           "--format", "json"]
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "OPENAI_API_KEY")}
@@ -169,7 +169,8 @@ def main() -> None:
             # a server that answers the way the extraction LLM does (a short label list), not with an echo of
             # the 1-2 kB prompt: what comes back is what a real run parses
             short = subprocess.Popen([sys.executable, str(REPO / "tests" / "fake_server.py"), "--delay",
-                                      str(args.delay), "--answer", "[happy, relaxed]"], stdout=subprocess.PIPE, text=True)
+                                      str(args.delay), "--answer", "[happy, relaxed]"],
+                                     stdout=subprocess.PIPE, text=True)
             try:
                 port = int(short.stdout.readline())  # type: ignore[union-attr]
                 got = whole_process(f"http://127.0.0.1:{port}/v1", args.reference, args.whole_rounds)
@@ -179,11 +180,13 @@ def main() -> None:
             wall = statistics.median(w for w, _, _ in got)
             calls, errors = got[0][1], sum(e for _, _, e in got)
             rate = calls / wall
-            verdict = "PASS" if rate / (c / args.delay) >= 0.9 and not errors else "FAIL"
+            share = rate / (c / args.delay)
+            verdict = "PASS" if share >= 0.9 and not errors else "FAIL"
+            rounds = ", ".join(f"{w:.2f}" for w, _, _ in got)
             print(f"whole process, unibench run --extractor llm (MER2023 x 7 checkpoints, {calls} requests, "
-                  f"concurrency 16): median {wall:.2f} s of {args.whole_rounds} (rounds: "
-                  f"{', '.join(f'{w:.2f}' for w, _, _ in got)}) = {rate:.1f} req/s, {100 * rate / (c / args.delay):.1f}% "
-                  f"of ideal, start-up and scoring included, {errors} errors ({verdict}, target >= 90%)")
+                  f"concurrency 16): median {wall:.2f} s of {args.whole_rounds} (rounds: {rounds}) = {rate:.1f} "
+                  f"req/s, {100 * share:.1f}% of ideal, start-up and scoring included, {errors} errors ({verdict}, "
+                  "target >= 90%)")
         elif args.whole_rounds > 0:
             print(f"whole process: skipped ({args.reference / 'output'} not found; --reference DIR)")
     finally:

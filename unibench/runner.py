@@ -230,20 +230,20 @@ def stage_columns(ids: list[str], outputs: Mapping[str, Response] | None, ext: d
 def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
            opts: RunOptions) -> DatasetResult:
     """Score every checkpoint, select by policy, build the per-sample rows. Shared by run, rescore and merge."""
-    gold = list(corpus.gold)
+    gold, ids = list(corpus.gold), corpus.ids
     scores: list[Score] = []
     scored, inputs = {}, []
     prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
     for c in collected:
         ck = c.checkpoint
-        extra = check_ids(f"{card.name} / {ck.name}", corpus.ids, c.ext, allow_extra=corpus.partial)
+        extra = check_ids(f"{card.name} / {ck.name}", ids, c.ext, allow_extra=corpus.partial)
         result = score_task(card.task, gold, c.ext, lexicon)
         entry = dict(result.score, dataset=card.name, checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
-                     partial=corpus.partial, **failures(c, corpus.ids),
+                     partial=corpus.partial, **failures(c, ids),
                      **({"n_missing": c.n_missing} if opts.missing == "wrong" else {}))
         entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
         entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
-        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, corpus.ids,
+        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, ids,
                                           result.n_labels)
         scores.append(Score.from_dict(entry))
         scored[ck.name] = (c, result)
@@ -255,7 +255,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
     if opts.records:  # the per-sample store: every checkpoint, every stage
         samples = tuple(SampleColumns(c.checkpoint.name, len(gold), {
             **sample_columns(card.task, gold, c.ext, scored[c.checkpoint.name][1], lexicon.wheels),
-            **stage_columns(corpus.ids, c.outputs, c.ext)}) for c in collected)
+            **stage_columns(ids, c.outputs, c.ext)}) for c in collected)
     cis: dict[str, dict] = {}
     expected: dict[str, float | None] = {s.checkpoint: s.score for s in chosen if s.score is not None}
     if opts.bootstrap > 0 and expected:  # from the scorer's arrays; draws shared by the kept checkpoints
@@ -269,7 +269,7 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
         model=opts.model_name, adapter=adapter.kind, model_options=dict(opts.model_options),
-        predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, corpus.ids),
+        predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, ids),
         extractor=extractor.spec, extractor_settings=extractor.settings(),
         lexicon=f"{lexicon.id}@{lexicon.version}", lexicon_checksum=lexicon.checksum,
         checkpoint_policy=opts.checkpoint_policy, bootstrap={"n_resamples": opts.bootstrap, "seed": opts.seed},

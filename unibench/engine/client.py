@@ -234,7 +234,7 @@ class _Status(Exception):
             data = json.loads(response.content)
         except (ValueError, RecursionError):
             data = None
-        detail = data.get("error") or data.get("detail") or data.get("message") if isinstance(data, dict) else None
+        detail = (data.get("error") or data.get("detail") or data.get("message")) if isinstance(data, dict) else None
         self.message = _message(detail) if detail else _short_text(response.text or response.reason_phrase or "")
 
 

@@ -105,7 +105,8 @@ class LLMExtractor(Extractor):
                            temperature=d["temperature"], top_p=d["top_p"], max_tokens=int(d["max_tokens"]),
                            extra=tuple(extra.items()))
 
-    def _ask(self, jobs: list[tuple[str, dict[str, str]]], label: str) -> list[dict[str, tuple[str | None, str | None]]]:
+    def _ask(self, jobs: list[tuple[str, dict[str, str]]], label: str
+             ) -> list[dict[str, tuple[str | None, str | None]]]:
         """[(checkpoint, {id: prompt})] -> one {id: (post-processed text, error)} per checkpoint, through one engine
         run (cache, retries, progress) for all of them."""
         from unibench.engine import Engine, ResponseCache
