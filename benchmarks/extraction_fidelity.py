@@ -61,6 +61,32 @@ def per_checkpoint(card, corpus, model: str, extractor, lexicon) -> dict[str, tu
     return {s.checkpoint: (s.score, s.extra["diagnostics"]["mean_labels"]) for s in o.checkpoints}
 
 
+def paired(card, corpus, model: str, lexicon) -> dict[str, tuple[float, float, float]]:
+    """checkpoint -> (lexicon - Qwen, and the 95% paired bootstrap interval of that difference), x100: both
+    routes scored on the same resampled samples (1000 resamples, seed 0, clustered as the card's intervals), the
+    noise a difference between two extractions of the same responses carries at this many samples."""
+    from unibench.adapters import build_adapter
+    from unibench.extract.cache import CacheExtractor
+    from unibench.extract.lexicon import LexiconExtractor
+    from unibench.intervals import statistic_from_arrays
+    from unibench.scoring import score_task
+    from unibench.stats import paired_difference
+
+    adapter, routes = build_adapter(model), (LexiconExtractor(lexicon), CacheExtractor())
+    gold = list(corpus.gold)
+    clusters = [g.cluster or f"\0{g.id}" for g in gold] if card.cluster_pattern else None
+    out = {}
+    for ck in adapter.checkpoints(card):
+        outputs = adapter.outputs(ck)
+        got = [statistic_from_arrays(card.task, score_task(card.task, gold, ex.extract(ck, card.task, outputs),
+                                                           lexicon).arrays) for ex in routes]
+        (stat_lex, kept), (stat_qwen, _) = got  # type: ignore[misc]  # the reference sets score samples
+        labels = None if clusters is None else [clusters[i] for i in kept]
+        r = paired_difference(stat_lex, stat_qwen, len(kept), clusters=labels, n_resamples=1000, seed=0)
+        out[ck.name] = (r.diff * 100, r.low * 100, r.high * 100)
+    return out
+
+
 def compare(card, corpus, model: str, lexicon, label: str, half: str | None) -> list[dict]:
     from unibench.extract.cache import CacheExtractor
     from unibench.extract.lexicon import LexiconExtractor
@@ -68,8 +94,20 @@ def compare(card, corpus, model: str, lexicon, label: str, half: str | None) -> 
     part = restrict(corpus, half)
     cache = per_checkpoint(card, part, model, CacheExtractor(), lexicon)
     lex = per_checkpoint(card, part, model, LexiconExtractor(), lexicon)
+    pair = paired(card, part, model, lexicon)
+    for ck, (d, _, _) in pair.items():  # the interval describes the very difference the pipeline reports
+        assert abs(d - (lex[ck][0] - cache[ck][0])) < 1e-6, (label, ck, d, lex[ck][0] - cache[ck][0])
     return [{"outputs": label, "checkpoint": ck, "qwen": cache[ck][0], "lexicon": lex[ck][0],
-             "qwen_labels": cache[ck][1], "lexicon_labels": lex[ck][1]} for ck in cache]
+             "qwen_labels": cache[ck][1], "lexicon_labels": lex[ck][1], "ci": pair[ck][1:]} for ck in cache]
+
+
+def noise_line(rows: list[dict], tolerance: float) -> str:
+    """How many differences the paired interval cannot tell from zero, and how many intervals lie within the
+    tolerance (where even a perfect imitation of Qwen would be judged by noise)."""
+    zero = sum(lo <= 0 <= hi for lo, hi in (r["ci"] for r in rows))
+    width = sorted(hi - lo for lo, hi in (r["ci"] for r in rows))
+    return (f"paired 95% interval of the difference contains 0 for {zero}/{len(rows)}; median interval width "
+            f"{width[len(width) // 2]:.1f} points (the tolerance band is {2 * tolerance:.1f} wide)")
 
 
 def ovmer_rows(ref: Path, lexicon, half: str | None, models: tuple[str, ...] | None = None) -> list[dict]:
@@ -154,15 +192,16 @@ def list_cap(ref: Path, half: str) -> tuple[int, int, int]:
 def _table(rows_by_half: dict[str, list[dict]], title: str) -> None:
     print(f"\n{title}")
     print(f"{'outputs':14} {'checkpoint':40} " + " ".join(
-        f"{h[:5]:>5} qwen   lex   diff  labels q/l" for h in rows_by_half))
+        f"{h[:5]:>5} qwen   lex   diff  95% paired    labels q/l" for h in rows_by_half))
     keys = [(r["outputs"], r["checkpoint"]) for r in next(iter(rows_by_half.values()))]
     index = {h: {(r["outputs"], r["checkpoint"]): r for r in rows} for h, rows in rows_by_half.items()}
     for key in keys:
         cells = []
         for h in rows_by_half:
             r = index[h][key]
-            cells.append(f"{'':5} {r['qwen']:5.1f} {r['lexicon']:5.1f} {r['lexicon'] - r['qwen']:+6.2f}  "
-                         f"{r['qwen_labels']:.2f}/{r['lexicon_labels']:.2f}")
+            lo, hi = r["ci"]
+            cells.append(f"{'':5} {r['qwen']:5.1f} {r['lexicon']:5.1f} {r['lexicon'] - r['qwen']:+6.2f} "
+                         f"[{lo:+5.1f},{hi:+5.1f}] {r['qwen_labels']:.2f}/{r['lexicon_labels']:.2f}")
         print(f"{key[0][:14]:14} {key[1].replace('output-reason-7b-', '')[:40]:40} " + " ".join(cells))
 
 
@@ -191,6 +230,7 @@ def main() -> int:
         summary.append(f"OV-MER {h:11}: {n_ok}/21 runs within {OV_TOLERANCE} EW-F and +-{LABEL_RATIO:.0%} labels; "
                        f"mean |diff| {sum(diffs) / len(diffs):.2f}, max {max(diffs):.2f} -> target "
                        f"{'MET' if met else 'NOT MET'}")
+        summary.append(f"  {'':11}  {noise_line(ov[h], OV_TOLERANCE)}")
     ag = {h: affectgpt_rows(ref, lexicon, h) for h in HALVES}
     _table(ag, "AffectGPT released outputs (every checkpoint)")
     for h in HALVES:
@@ -198,6 +238,7 @@ def main() -> int:
         n_ok = sum(d <= AFFECTGPT_TOLERANCE for d in diffs)
         summary.append(f"AffectGPT {h:8}: {n_ok}/{len(diffs)} checkpoints within {AFFECTGPT_TOLERANCE}; max |diff| "
                        f"{max(diffs):.2f} -> target {'MET' if n_ok == len(diffs) else 'NOT MET'}")
+        summary.append(f"  {'':11}  {noise_line(ag[h], AFFECTGPT_TOLERANCE)}")
     n, at_most, first = list_cap(ref, "calibration")
     summary.append(f"list cap (calibration half of AffectGPT's outputs): of {n} list answers longer than four "
                    f"items, Qwen kept at most four in {at_most} and exactly the first four in {first}")
