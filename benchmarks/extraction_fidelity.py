@@ -16,7 +16,11 @@ if-clause, three blocking words such as 独自), so it is a check of parity, not
 Each score comes from the whole pipeline (unibench.runner.evaluate: adapter, extractor, lexicon, scorer) on a
 corpus restricted to one half; "labels" is the stored diagnostic mean_labels of each checkpoint.
 
+--selection-bound adds, per half, what choosing between a response's conclusion and all its kept words can reach
+on the OV-MER runs (the rule, every word, and a per-sample oracle that reads the Qwen labels; about 30 s more).
+
 Usage: python benchmarks/extraction_fidelity.py [--reference ../shared/reference] [--lexicon affectgpt|mer2026|native]
+       [--selection-bound]
 """
 
 from __future__ import annotations
@@ -162,6 +166,53 @@ def bilingual(lexicon=None) -> dict[str, float]:
     return out
 
 
+def selection_bound(ref: Path, lexicon, half: str) -> dict[str, tuple[int, float]]:
+    """How far choosing between the conclusion and the whole response can go on the OV-MER runs: per route, (runs
+    within both targets, mean |EW-F diff|) for the word finder's rule, for every kept word (no conclusion rule: the
+    cue patterns never match), and for an oracle that takes, per sample, whichever of those two is closer to the
+    Qwen labels (Jaccard over native lexemes; it reads the Qwen extraction, so it bounds any such selection rule
+    rather than being one)."""
+    import re
+    from unittest import mock
+
+    from unibench.adapters import build_adapter
+    from unibench.datasets import get_card, load_corpus
+    from unibench.extract import wordfind
+    from unibench.extract.base import label_string
+    from unibench.extract.cache import CacheExtractor
+    from unibench.schema import Extraction
+    from unibench.scoring import score_task
+    from unibench.textlists import normalise_words
+
+    card = get_card("ovmerd")
+    corpus = restrict(load_corpus(card, ref / "ov-mer"), half)
+    gold, finder, never = list(corpus.gold), wordfind.WordFinder(lexicon), re.compile(r"(?!)")
+    rows: dict[str, list[tuple[float, float]]] = {"rule": [], "every word": [], "oracle": []}
+    for model in sorted(p for p in (ref / "ov-mer" / "results-ovmerd").iterdir() if p.is_dir()):
+        adapter = build_adapter(f"affectgpt-npz:{model}")
+        for ck in adapter.checkpoints(card):
+            outputs = adapter.outputs(ck)
+            texts = {g.id: outputs[g.id].text for g in gold}
+            qwen = CacheExtractor().extract(ck, card.task, outputs)
+            rule = {k: finder.find(t) for k, t in texts.items()}
+            with mock.patch.multiple(wordfind, _STRONG_CUE=never, _WEAK_CUE=never, _DECLARED=never):
+                every = {k: finder.find(t) for k, t in texts.items()}
+
+            def closeness(words, k):
+                a = {finder.native.lexeme(w) for w in words}
+                b = {finder.native.lexeme(w) for w in normalise_words(qwen[k].labels)}
+                return len(a & b) / max(1, len(a | b))
+            oracle = {k: rule[k] if closeness(rule[k], k) >= closeness(every[k], k) else every[k] for k in texts}
+            q = score_task(card.task, gold, qwen, lexicon)
+            for name, words in (("rule", rule), ("every word", every), ("oracle", oracle)):
+                got = score_task(card.task, gold, {k: Extraction(labels=label_string(v)) for k, v in words.items()},
+                                 lexicon)
+                rows[name].append((got.score["score"] - q.score["score"],
+                                   sum(got.n_labels or []) / max(1, sum(q.n_labels or []))))
+    return {name: (sum(abs(d) <= OV_TOLERANCE and abs(r - 1) <= LABEL_RATIO for d, r in got),
+                   sum(abs(d) for d, _ in got) / len(got)) for name, got in rows.items()}
+
+
 def list_cap(ref: Path, half: str) -> tuple[int, int, int]:
     """On AffectGPT's list answers longer than MAX_LIST items: (lists, Qwen kept at most MAX_LIST, Qwen kept
     exactly the first MAX_LIST), the evidence for the list cap."""
@@ -210,6 +261,8 @@ def main() -> int:
     ap.add_argument("--reference", default=os.environ.get("UNIBENCH_REFERENCE") or str(REPO.parent / "shared" /
                                                                                        "reference"))
     ap.add_argument("--lexicon", default="affectgpt", choices=("affectgpt", "mer2026", "native"))
+    ap.add_argument("--selection-bound", action="store_true",
+                    help="also bound what choosing between the conclusion and the whole response can reach")
     args = ap.parse_args()
     from unibench.lexicon.registry import load_lexicon
 
@@ -239,6 +292,11 @@ def main() -> int:
         summary.append(f"AffectGPT {h:8}: {n_ok}/{len(diffs)} checkpoints within {AFFECTGPT_TOLERANCE}; max |diff| "
                        f"{max(diffs):.2f} -> target {'MET' if n_ok == len(diffs) else 'NOT MET'}")
         summary.append(f"  {'':11}  {noise_line(ag[h], AFFECTGPT_TOLERANCE)}")
+    if args.selection_bound:
+        for h in HALVES:
+            got = selection_bound(ref, lexicon, h)
+            summary.append(f"OV-MER {h:11}, conclusion vs whole response: " + "; ".join(
+                f"{name} {n}/21 within both targets, mean |diff| {d:.2f}" for name, (n, d) in got.items()))
     n, at_most, first = list_cap(ref, "calibration")
     summary.append(f"list cap (calibration half of AffectGPT's outputs): of {n} list answers longer than four "
                    f"items, Qwen kept at most four in {at_most} and exactly the first four in {first}")
