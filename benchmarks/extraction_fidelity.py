@@ -187,7 +187,7 @@ def selection_bound(ref: Path, lexicon, half: str) -> dict[str, tuple[int, float
     card = get_card("ovmerd")
     corpus = restrict(load_corpus(card, ref / "ov-mer"), half)
     gold, finder, never = list(corpus.gold), wordfind.WordFinder(lexicon), re.compile(r"(?!)")
-    rows: dict[str, list[tuple[float, float]]] = {"rule": [], "every word": [], "oracle": []}
+    rows: dict[str, list[dict]] = {"rule": [], "every word": [], "oracle": []}
     for model in sorted(p for p in (ref / "ov-mer" / "results-ovmerd").iterdir() if p.is_dir()):
         adapter = build_adapter(f"affectgpt-npz:{model}")
         for ck in adapter.checkpoints(card):
@@ -198,19 +198,22 @@ def selection_bound(ref: Path, lexicon, half: str) -> dict[str, tuple[int, float
             with mock.patch.multiple(wordfind, _STRONG_CUE=never, _WEAK_CUE=never, _DECLARED=never):
                 every = {k: finder.find(t) for k, t in texts.items()}
 
-            def closeness(words, k):
-                a = {finder.native.lexeme(w) for w in words}
-                b = {finder.native.lexeme(w) for w in normalise_words(qwen[k].labels)}
-                return len(a & b) / max(1, len(a | b))
-            oracle = {k: rule[k] if closeness(rule[k], k) >= closeness(every[k], k) else every[k] for k in texts}
+            def closeness(words, target: set[str]) -> float:
+                got = {finder.native.lexeme(w) for w in words}
+                return len(got & target) / max(1, len(got | target))
+            oracle = {}
+            for k in texts:
+                target = {finder.native.lexeme(w) for w in normalise_words(qwen[k].labels)}
+                oracle[k] = rule[k] if closeness(rule[k], target) >= closeness(every[k], target) else every[k]
             q = score_task(card.task, gold, qwen, lexicon)
             for name, words in (("rule", rule), ("every word", every), ("oracle", oracle)):
                 got = score_task(card.task, gold, {k: Extraction(labels=label_string(v)) for k, v in words.items()},
                                  lexicon)
-                rows[name].append((got.score["score"] - q.score["score"],
-                                   sum(got.n_labels or []) / max(1, sum(q.n_labels or []))))
-    return {name: (sum(abs(d) <= OV_TOLERANCE and abs(r - 1) <= LABEL_RATIO for d, r in got),
-                   sum(abs(d) for d, _ in got) / len(got)) for name, got in rows.items()}
+                rows[name].append({"lexicon": got.score["score"], "qwen": q.score["score"],
+                                   "lexicon_labels": sum(got.n_labels or []) / len(gold),
+                                   "qwen_labels": sum(q.n_labels or []) / len(gold)})
+    return {name: (ov_target(got)[1], sum(abs(r["lexicon"] - r["qwen"]) for r in got) / len(got))
+            for name, got in rows.items()}
 
 
 def list_cap(ref: Path, half: str) -> tuple[int, int, int]:
