@@ -212,7 +212,7 @@ def prepare(model: str, datasets: str | Iterable[str] = "all", *, data_root: str
 
 
 def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str | None = None,
-             **kwargs: Any) -> Run:
+             jobs: int | None = None, **kwargs: Any) -> Run:
     """Score `model` (a `--model` spec: affectgpt-npz:PATH, preds:FILE, a model card name, file.py:Class) on
     `datasets` ('all', a comma-separated string or a list). Nothing is written; `Run.save` writes.
 
@@ -223,21 +223,32 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     'wrong': samples the predictions lack are scored as wrong and counted in n_missing, marked partial),
     max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
     `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
+    `jobs`: processes that score datasets side by side (None: every core when the adapter and extractor read
+    only local files, else 1; the results are the same either way).
     """
     from unibench.datasets import load_corpus
+    from unibench.forked import cpus, map_forked
     from unibench.runner import evaluate_dataset
 
+    if jobs is not None and jobs < 1:
+        raise UserError(f"--jobs {jobs}: give a number of processes >= 1")
     p = prepare(model, datasets, **kwargs)
-    results, skipped = [], []
-    for card in p.cards:
+
+    def one(card):
         try:
             corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial,
                                  subtitles=p.adapter.reads_inputs)
-            results.append(evaluate_dataset(card, corpus, p.adapter, p.extractor, p.lexicon, p.options))
+            return evaluate_dataset(card, corpus, p.adapter, p.extractor, p.lexicon, p.options)
         except UserError as err:
             if not p.requested_all:
                 raise
-            skipped.append({"dataset": card.name, "reason": str(err)})
+            return {"dataset": card.name, "reason": str(err)}
+
+    if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch
+        jobs = cpus() if getattr(p.adapter, "local", False) and getattr(p.extractor, "local", False) else 1
+    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs)
+    results = [r for r in done if isinstance(r, DatasetResult)]
+    skipped = [r for r in done if not isinstance(r, DatasetResult)]
     if not results:
         raise UserError("nothing scored: " + "; ".join(s["reason"] for s in skipped))
     from unibench.extract.diagnostics import run_warnings

@@ -42,10 +42,7 @@ def discrete_views(gold: list[str], pred: list[str], lexicon, segments=None) -> 
     owner = np.repeat(np.arange(n), np.diff(np.append(p_starts, len(p_ids))))
     pos = np.arange(len(p_ids))
     far = len(p_ids)
-    code_of: dict[str, int] = {}  # each distinct gold string -> a code, and the codes of the samples
-    codes = np.array([code_of.setdefault(g, len(code_of)) for g in gold], dtype=np.int64)
-    strings = list(code_of)
-    first = np.unique(codes, return_index=True)[1]  # a sample of each code (all of them have the same clusters)
+    codes, strings, first = enc.per_gold(gold, "codes", lambda: _codes(gold))
     per_wheel, tables = {}, {}
     for w, wheel in enumerate(lexicon.wheels):
         reaching = np.flatnonzero((g_mask[first, w] != 0).any(axis=1))  # codes whose gold reaches a cluster here
@@ -85,6 +82,14 @@ def discrete_views(gold: list[str], pred: list[str], lexicon, segments=None) -> 
     secondary = {"macro_f1": fmean(values) * 100 if values else None,
                  "macro_f1_per_wheel": {w: (None if v is None else v * 100) for w, v in per_wheel.items()}}
     return secondary, {"kind": "gold class x predicted cluster", "level": LEVEL, "wheels": tables}
+
+
+def _codes(gold: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each sample's gold class as a code, the class strings by code, and a sample of each code (all of a code's
+    samples reach the same clusters)."""
+    code_of: dict[str, int] = {}
+    codes = np.array([code_of.setdefault(g, len(code_of)) for g in gold], dtype=np.int64)
+    return codes, list(code_of), np.unique(codes, return_index=True)[1]
 
 
 def sentiment_confusion(gold: list[float], words: list[str]) -> dict:

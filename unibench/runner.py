@@ -7,6 +7,7 @@ library surface (`unibench.api`) drives this per dataset; shards and merges use 
 from __future__ import annotations
 
 import collections
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -295,7 +296,12 @@ def portable(path: str, root: str | Path | None) -> str:
     p = Path(path)
     if root is not None:
         try:
-            return p.resolve().relative_to(Path(root).resolve()).as_posix()
+            return _resolved(str(p)).relative_to(_resolved(str(root))).as_posix()
         except ValueError:
             pass
     return p.name
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()  # a result names each file twice and its root once per file: resolve once

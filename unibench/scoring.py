@@ -63,20 +63,28 @@ def gold_words(samples: list[GoldLabel]):
 def gold_segments(enc, samples: list[GoldLabel]):
     """The encoder segments of every sample's gold: basic labels as label strings (memoised), open-vocabulary
     gold as the words split at loading."""
-    if all(isinstance(s.gold, str) for s in samples):
-        return enc.label_segments(s.gold for s in samples)  # type: ignore[misc]  # all strings, checked
-    return enc.segments(gold_words(samples))
+    def make():
+        if all(isinstance(s.gold, str) for s in samples):
+            return enc.label_segments(s.gold for s in samples)  # type: ignore[misc]  # all strings, checked
+        return enc.segments(gold_words(samples))
+
+    return enc.per_gold(samples, "segments", make)
 
 
-def pred_segments(enc, samples: list[GoldLabel], ext: dict[str, Extraction]):
+def pred_labels(samples: list[GoldLabel], ext: dict[str, Extraction]) -> list[str]:
+    return [ext[s.id].labels for s in samples]
+
+
+def pred_segments(enc, labels: list[str]):
     """The encoder segments of each sample's extracted label string (upstream string_to_list +
     lower().strip()), every distinct string split once."""
-    return enc.label_segments(ext[s.id].labels for s in samples)
+    return enc.label_segments(labels)
 
 
-def _gold_strings(samples: list[GoldLabel]) -> list[str]:
+def _gold_strings(enc, samples: list[GoldLabel]) -> list[str]:
     # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
-    return [s.gold if isinstance(s.gold, str) else ", ".join(s.gold) for s in samples]
+    return enc.per_gold(samples, "strings", lambda: [s.gold if isinstance(s.gold, str) else ", ".join(s.gold)
+                                                    for s in samples])
 
 
 def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, Extraction]]) -> None:
@@ -95,15 +103,15 @@ def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, E
 
 def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
-    segments = gold_segments(enc, samples), pred_segments(enc, samples, ext)
+    pred = pred_labels(samples, ext)
+    segments = gold_segments(enc, samples), pred_segments(enc, pred)
     inter, n_gold, _ = enc.counts(*segments, "level1")
     per_wheel = {}
     for i, wheel in enumerate(lexicon.wheels):
         h = hit_rate_counts(inter[:, i], n_gold[:, i])
         per_wheel[wheel] = {"score": _pct(h.value), "n": h.n}
     hits = np.where(n_gold > 0, inter, -1).T  # (wheels, n); -1 = not scored on that wheel
-    f1, confusion = discrete_views(_gold_strings(samples), [ext[s.id].labels for s in samples], lexicon,
-                                  segments)
+    f1, confusion = discrete_views(_gold_strings(enc, samples), pred, lexicon, segments)
     score = {"metric": "hit", "score": _mean(v["score"] for v in per_wheel.values()),
              "n": int((n_gold > 0).any(axis=1).sum()), "n_total": len(samples), "per_wheel": per_wheel,
              "secondary": f1, "confusion": confusion}
@@ -112,7 +120,7 @@ def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon
 
 def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
-    gold, pred = gold_segments(enc, samples), pred_segments(enc, samples, ext)  # once, both levels
+    gold, pred = gold_segments(enc, samples), pred_segments(enc, pred_labels(samples, ext))  # once, both levels
     levels, arrays = {}, {}
     for level in lexicon.levels:
         inter, n_gold, n_pred = enc.counts(gold, pred, level)

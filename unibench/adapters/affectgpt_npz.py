@@ -28,6 +28,7 @@ def _upstream_count(folder: Path) -> int:
 class AffectGPTNpz(ModelAdapter):
     kind = "affectgpt-npz"
     reads_inputs = False
+    local = True
 
     def default_extractor(self) -> str | None:
         return "cache"  # the upstream extractions saved beside each checkpoint

@@ -60,6 +60,7 @@ class ModelAdapter:
 
     kind: str = ""
     reads_inputs = True  # False for saved outputs: the corpus is then loaded without subtitles (nothing reads them)
+    local = False  # True: reads only files and keeps no state across datasets, so datasets may run in forked processes
 
     def __init__(self, arg: str, options: dict[str, str] | None = None):
         self.arg = arg

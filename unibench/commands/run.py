@@ -66,6 +66,10 @@ def add_arguments(p) -> None:
                    help="which of audio (A), video (V), text (T) the model used; shown on the leaderboard")
     p.add_argument("--reproduces", default=None, metavar="ROW",
                    help="the published leaderboard row this run reproduces, e.g. 'AffectGPT (A,V,T)'")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes that score datasets side by side (default: every core when the outputs and "
+                        "extractions are local files, e.g. affectgpt-npz with the cache extractor; else 1). The "
+                        "results are the same with any N")
     add_results_dir(p)
     add_format(p)
 
@@ -114,7 +118,7 @@ def run(args) -> int:
             raise UserError("--shard runs whole corpora: drop --limit / --missing wrong, or run unsharded")
 
         return run_shards(api.prepare(args.model, args.dataset, **kwargs), args, command)
-    result = api.evaluate(args.model, args.dataset, command=command, **kwargs)
+    result = api.evaluate(args.model, args.dataset, command=command, jobs=args.jobs, **kwargs)
     result.check_failures(args.max_failed)  # too many failed samples: exit 1, nothing written
     result.save(args.results_dir)
     print_run(result, result.files(args.results_dir), args.format)

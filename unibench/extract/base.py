@@ -15,6 +15,9 @@ from unibench.identity import digest, short, source_digest
 from unibench.schema import Extraction, Response
 
 
+LOCAL = frozenset({"cache", "given", "answer-tag"})  # see Extractor.local
+
+
 class Extractor:
     """Subclass it, set `id` and `description`, implement `extract`; register it under the entry-point group
     `unibench.extractors` (or in `unibench.extract.EXTRACTORS`).
@@ -35,6 +38,13 @@ class Extractor:
     needs_outputs: ClassVar[bool] = True
     rules: ClassVar[tuple[str, ...]] = ()
     reads_any_language: ClassVar[bool] = False
+
+    @property
+    def local(self) -> bool:
+        """Reads only this machine's files and holds no connection: the datasets of a run may then be scored in
+        forked processes (unibench.forked). The built-ins that qualify are named in LOCAL (declared here, not in
+        their own modules, whose code is their identity); a plug-in opts in with a class attribute `local = True`."""
+        return self.id in LOCAL
 
     stats: dict[str, int]  # engine counters for extractors that call an LLM (run facts, never results)
 

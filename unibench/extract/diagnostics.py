@@ -38,7 +38,12 @@ def diagnostics(outputs, extractions, ids, n_labels=None) -> dict:
     """`n_labels`: each sample's label count when the scorer has counted them already (else split here)."""
     ids = list(ids)
     n = len(ids)
-    labels = [len(normalise_words(extractions[i].labels)) for i in ids] if n_labels is None else list(n_labels)
+    if n_labels is None:  # each distinct label string split once (checkpoints repeat many answers)
+        memo: dict[str, int] = {}
+        labels = [memo[s] if s in memo else memo.setdefault(s, len(normalise_words(s)))
+                  for s in (extractions[i].labels for i in ids)]
+    else:
+        labels = list(n_labels)
     empty = sum(1 for i, k in zip(ids, labels) if k == 0 and not extractions[i].sentiment)
     doc = {"share_empty": empty / n if n else None, "mean_labels": sum(labels) / n if n else None,
            "mean_response_chars": None, "share_chinese": None}

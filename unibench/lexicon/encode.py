@@ -37,6 +37,15 @@ class ClusterEncoder:
         self._prepared = 1  # rows handed to lexicon.prepare so far
         self._levels: dict[str, _Level] = {}
         self._strings: dict[str, tuple[int, ...]] = {}  # label string -> its words' rows
+        self._per_gold: dict[str, tuple[object, object]] = {}  # key -> (the gold list, what was derived from it)
+
+    def per_gold(self, gold: object, key: str, make):
+        """`make()`, once per gold list: a dataset's checkpoints are scored against the same list object (held
+        here, so its id is never reused), and what depends on the gold alone is derived once, not per checkpoint."""
+        got = self._per_gold.get(key)
+        if got is None or got[0] is not gold:
+            got = self._per_gold[key] = (gold, make())
+        return got[1]
 
     def segments(self, word_lists: Iterable[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Row ids with a leading row 0 per sample (so an empty list ORs to nothing), and each sample's start.

@@ -1,0 +1,148 @@
+"""Datasets scored in forked processes (unibench.forked): the same results as in one process, errors as in one."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.synth import make_lexicon, make_run, save_label_npz
+from unibench.forked import deal, map_forked
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_deal_gives_the_heaviest_first_to_the_least_loaded_worker():
+    # weights 2610, 411, 686, 457: the largest alone, the other three together
+    assert deal([411, 2610, 686, 457], 2) == [[1], [2, 3, 0]]
+    assert deal([1, 1, 1], 5) == [[0], [1], [2]]  # never an empty worker
+    assert deal([5], 2) == [[0]]
+
+
+def _fresh(code: str) -> str:
+    """Run `code` in a new interpreter (a test process may hold other tests' threads, and then never forks)."""
+    if not hasattr(os, "fork") or sys.platform == "darwin":
+        pytest.skip("no fork here: work runs in process")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert got.returncode == 0, got.stderr
+    return got.stdout
+
+
+def test_map_forked_returns_every_result_in_item_order_from_several_processes():
+    out = _fresh("""
+import os
+from unibench.forked import map_forked
+got = map_forked(lambda x: (os.getpid(), x * x), list(range(7)), [1, 9, 1, 1, 9, 1, 1], 2)
+assert [v for _, v in got] == [x * x for x in range(7)], got
+pids = {pid for pid, _ in got}
+assert len(pids) == 2 and os.getpid() in pids, pids
+print("ok")
+""")
+    assert out.strip() == "ok"
+
+
+def test_the_first_failing_item_in_order_raises_its_own_error():
+    out = _fresh("""
+import os
+from unibench.errors import UserError
+from unibench.forked import map_forked
+def f(x):
+    if x % 2:
+        raise (UserError if x == 1 else ValueError)(f"item {x} in {os.getpid()}")
+    return x
+try:
+    map_forked(f, [0, 1, 2, 3], [1, 1, 5, 5], 2)  # items 2, 0 in this process; 3, 1 in the child
+except UserError as err:  # the first in item order (item 3 failed too), one line: no note on bad input
+    assert str(err).startswith("item 1 in ") and str(err) != f"item 1 in {os.getpid()}", err
+    assert not getattr(err, "__notes__", None)
+else:
+    raise SystemExit("no error raised")
+try:
+    map_forked(f, [0, 3, 2], [1, 1, 5], 2)  # a bug in the child: its own type, with the child's traceback
+except ValueError as err:
+    assert str(err).startswith("item 3") and "raised in a worker process" in "".join(err.__notes__), err
+else:
+    raise SystemExit("no error raised")
+print("ok")
+""")
+    assert out.strip() == "ok"
+
+
+def test_one_job_or_one_item_runs_in_this_process():
+    def f(x):
+        return os.getpid(), x * x
+
+    assert map_forked(f, [3], [1], 2) == [(os.getpid(), 9)]
+    assert {pid for pid, _ in map_forked(f, [1, 2], [1, 1], 1)} == {os.getpid()}
+
+
+@pytest.fixture
+def world(tmp_path):
+    """MER2023- and MOSI-shaped corpora with two checkpoints each (as tests/test_pipeline_synthetic.py)."""
+    data, out = tmp_path / "data", tmp_path / "output"
+    lex = make_lexicon(tmp_path / "emotion_wheel")
+    rng = np.random.default_rng(0)
+    words = ["glad", "unhappy", "startled", "furious", "nervous", "calm"]
+    mer = {f"sample_{i:08d}": {"emo": ["happy", "sad", "neutral", "surprise"][i % 4], "val": 0.0} for i in range(411)}
+    save_label_npz(data / "mer2023-dataset-process/label-6way.npz", {"train_corpus": {}, "test1_corpus": mer})
+    mosi = {f"vid{i // 10}_{i % 10}": {"emo": 0, "val": [1.5, -2.0, 0.0][i % 3]} for i in range(686)}
+    save_label_npz(data / "cmumosi-process/label.npz", {"test_corpus": mosi})
+    for epoch in (10, 20):
+        ck = f"checkpoint_{epoch:06d}_loss_0.5"
+        labels = {k: "[" + ", ".join(rng.choice(words, rng.integers(0, 3))) + "]" for k in mer}
+        make_run(out, "mer2023", "r", ck, {k: f"text {v}" for k, v in labels.items()}, labels)
+        sent = {k: str(rng.choice(["positive", "negative", "neutral"])) for k in mosi}
+        make_run(out, "cmumosi", "r", ck, {k: "t" for k in mosi}, {k: "[x]" for k in mosi}, sent)
+    return data, out, lex, tmp_path
+
+
+def _run(world, results: Path, *extra: str) -> subprocess.CompletedProcess:
+    data, out, lex, _ = world
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "unibench", "run", "--model", f"affectgpt-npz:{out}",
+                           "--dataset", "mer2023,mosi", "--data-root", str(data), "--lexicon", str(lex),
+                           "--checkpoint", "all", "--name", "toy", "--results-dir", str(results), "--format", "json",
+                           *extra], capture_output=True, text=True, env=env, timeout=300)
+
+
+def _stored(results: Path) -> dict[str, object]:
+    out = {}
+    for f in sorted((results / "toy").iterdir()):
+        if f.suffix == ".json":
+            doc = json.loads(f.read_text())
+            doc["provenance"].pop("created_at")
+            doc["provenance"].pop("command")  # names its own --results-dir and --jobs
+            out[f.name] = doc
+        else:
+            out[f.name] = f.read_bytes()
+    return out
+
+
+def test_two_processes_store_exactly_what_one_process_stores(world):
+    if not hasattr(os, "fork"):
+        pytest.skip("no os.fork on this platform")
+    tmp = world[3]
+    one, two = _run(world, tmp / "one", "--jobs", "1"), _run(world, tmp / "two", "--jobs", "2")
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    rows = [{k: v for k, v in r.items() if k != "results_file"} for r in json.loads(one.stdout)["results"]]
+    assert rows == [{k: v for k, v in r.items() if k != "results_file"} for r in json.loads(two.stdout)["results"]]
+    a, b = _stored(tmp / "one"), _stored(tmp / "two")
+    assert sorted(a) == ["mer2023.json", "mer2023.samples.jsonl", "mosi.json", "mosi.samples.jsonl"]
+    assert a == b
+
+
+def test_bad_input_in_a_worker_is_one_line_exit_2_and_nothing_written(world):
+    data, out, _, tmp = world
+    bad = out / "results-mer2023" / "r" / "checkpoint_000010_loss_0.5-openset.npz"
+    assert bad.is_file()
+    bad.write_bytes(b"not a zip")  # MER2023 (411 samples) is the lighter corpus: the forked worker reads it
+    got = _run(world, tmp / "res", "--jobs", "2")
+    assert got.returncode == 2 and got.stdout == ""
+    assert str(bad) in got.stderr and "Traceback" not in got.stderr and len(got.stderr.strip().splitlines()) == 1
+    assert not (tmp / "res").exists() or not any((tmp / "res").rglob("*.json"))
