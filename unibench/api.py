@@ -91,7 +91,7 @@ class Run:
                  r) for r in self.results]  # every document built before the first write
         written: list[Path] = []
         for path, doc, r in docs:
-            written += write_result(path, doc, r.samples)
+            written += write_result(path, doc, r.samples, r.encoded_samples)
         return written
 
 
@@ -246,7 +246,11 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
 
     if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch
         jobs = cpus() if getattr(p.adapter, "local", False) and getattr(p.extractor, "local", False) else 1
-    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs)
+    def before_sending(r):  # a worker encodes its own per-sample stores (for Run.save), in parallel
+        if isinstance(r, DatasetResult):
+            r.encoded_samples  # noqa: B018 (cached)
+
+    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs, before_sending)
     results = [r for r in done if isinstance(r, DatasetResult)]
     skipped = [r for r in done if not isinstance(r, DatasetResult)]
     if not results:

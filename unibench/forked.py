@@ -50,10 +50,14 @@ def _outcome(fn: Callable[[Any], Any], item: Any) -> tuple[bool, Any]:
         return False, err
 
 
-def _child(fn, items, indices, fd: int) -> None:
+def _child(fn, items, indices, fd: int, before_sending) -> None:
     code = 0
     try:
         got = [(i, *_outcome(fn, items[i])) for i in indices]
+        if before_sending is not None:
+            for _, ok, value in got:
+                if ok:
+                    before_sending(value)
         for _, ok, value in got:
             if not ok and not hasattr(value, "exit_code"):  # a bug (not bad input): its traceback does not
                 # pickle, so its text rides along as a note (Python 3.11+)
@@ -73,9 +77,11 @@ def _child(fn, items, indices, fd: int) -> None:
         os._exit(code)  # never run the parent's exit handlers or flush its buffers twice
 
 
-def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence[float], jobs: int) -> list[Any]:
+def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence[float], jobs: int,
+               before_sending: Callable[[Any], None] | None = None) -> list[Any]:
     """`[fn(x) for x in items]`, in up to `jobs` processes (this one among them). The first item (in order) whose
-    `fn` raised has its exception raised here, after every worker has finished."""
+    `fn` raised has its exception raised here, after every worker has finished. `before_sending(result)` runs in
+    a worker on each of its results before they are sent back (e.g. to fill a cache there, in parallel)."""
     bins = deal(weights, min(jobs, len(items))) if jobs > 1 and len(items) > 1 and can_fork() else []
     if len(bins) < 2:
         return [fn(x) for x in items]
@@ -89,7 +95,7 @@ def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence
             pid = os.fork()
             if pid == 0:
                 os.close(r)
-                _child(fn, items, indices, w)
+                _child(fn, items, indices, w, before_sending)
             os.close(w)
             children.append((pid, r))
         for i in bins[0]:  # this process takes the heaviest share: its results need no sending

@@ -64,6 +64,13 @@ class DatasetResult:
     def name(self) -> str:
         return self.card.name
 
+    @functools.cached_property
+    def encoded_samples(self) -> bytes | None:
+        """The per-sample store as written and hashed, encoded once (a forked worker encodes its own)."""
+        from unibench.store import encode_samples
+
+        return None if self.samples is None else encode_samples(self.samples).encode("utf-8")
+
     @property
     def rows(self) -> tuple[dict, ...] | None:
         """The per-sample store as rows (every checkpoint), as `unibench.store.sample_rows` reads them back."""

@@ -152,15 +152,17 @@ def iter_result_files(results_dir: str | Path) -> Iterator[Path]:
                 yield f
 
 
-def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None) -> list[Path]:
-    """Write the per-sample store, then the result that points at it (each atomically). Returns the files."""
+def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None,
+                 encoded: bytes | None = None) -> list[Path]:
+    """Write the per-sample store, then the result that points at it (each atomically). Returns the files.
+    `encoded`: the store already encoded (DatasetResult.encoded_samples)."""
     from hashlib import sha256
 
     from unibench.paths import write_atomic
 
     written = []
     if samples is not None:
-        text = encode_samples(samples).encode("utf-8")  # encoded once: hashed and written as these bytes
+        text = encoded if encoded is not None else encode_samples(samples).encode("utf-8")  # hashed and written as is
         spath = samples_path(path)
         doc = dict(doc, samples={"file": spath.name, "format": COLUMNS_FORMAT, "rows": sum(b.n for b in samples),
                                  "sha256": sha256(text).hexdigest()})
