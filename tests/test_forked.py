@@ -146,3 +146,28 @@ def test_bad_input_in_a_worker_is_one_line_exit_2_and_nothing_written(world):
     assert got.returncode == 2 and got.stdout == ""
     assert str(bad) in got.stderr and "Traceback" not in got.stderr and len(got.stderr.strip().splitlines()) == 1
     assert not (tmp / "res").exists() or not any((tmp / "res").rglob("*.json"))
+
+
+def test_default_jobs_fork_only_when_adapter_extractor_and_lexicon_are_local(world, monkeypatch):
+    """A lexicon that may load a model (the native lexicon's embedding fallback) keeps the run in one process by
+    default; with an upstream-style lexicon the run takes every core."""
+    import unibench.forked as forked
+    from unibench import api
+    from unibench.lexicon import native
+
+    data, out, lex, _ = world
+    asked: list[int] = []
+    real = forked.map_forked
+    monkeypatch.setattr(forked, "map_forked", lambda fn, items, weights, jobs, *a: asked.append(jobs) or
+                        real(fn, items, weights, 1, *a))
+    monkeypatch.setattr(forked, "cpus", lambda: 2)
+    kw = dict(data_root=str(data), checkpoint="all", bootstrap=0, records=False)
+    api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon=str(lex), **kw)
+    monkeypatch.setattr(native, "_embedding_installed", lambda: True)  # the fallback can run: MiniLM may load
+    assert native.NativeLexicon(embedding_fallback=True).local is False
+    assert native.NativeLexicon(embedding_fallback=False).local is True
+    monkeypatch.setattr(native.NativeLexicon, "local", property(lambda self: False))
+    api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", **kw)
+    assert asked == [2, 1]
+    api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", jobs=2, **kw)  # asked for: forks anyway
+    assert asked == [2, 1, 2]

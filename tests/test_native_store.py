@@ -165,3 +165,28 @@ def test_warm_default_lexicon_imports_no_torch(tmp_path):
             "assert lx.map_word('zorbish', 'parrott', 'level1') == 'anger', lx.explain('zorbish', 'parrott');"
             "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules, 'heavy import'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
+
+
+def test_two_writers_keep_each_others_words_and_pairs(tmp_path, monkeypatch):
+    """Forked workers of one run (or two runs) start from the same cold cache and write in turn: the second write
+    merges what the first stored, so a later run loads no model and resolves nothing again."""
+    import json
+
+    monkeypatch.setenv("UNIBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    store = tmp_path / "store.npz"
+    first, second = _lexicon(store, FakeModel), _lexicon(store, FakeModel)
+    first._read_disk_memo(), second._read_disk_memo()  # both read the cold cache before either writes
+    first._backend._read_store(), second._backend._read_store()
+    first.prepare(["zorbish"])
+    second.prepare(["blimfy"])
+    with np.load(store, allow_pickle=False) as z:
+        assert {"zorbish", "blimfy"} <= set(z["words"].tolist())
+    (memo,) = (tmp_path / "cache" / "native-map").glob("*.json")
+    pairs = {(w, wid) for w, wid, _ in json.loads(memo.read_text())["pairs"]}
+    assert {("zorbish", "parrott"), ("blimfy", "parrott")} <= pairs
+
+    warm = _lexicon(store, _refuse)
+    warm.prepare(["zorbish", "blimfy"])
+    assert (warm.map_word("zorbish", "parrott", "level1"), warm.map_word("blimfy", "parrott", "level1")) == \
+        ("anger", "joy")
+    assert not list(tmp_path.rglob("*.tmp*"))  # no temporary file left behind

@@ -224,7 +224,7 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
     `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
     `jobs`: processes that score datasets side by side (None: every core when the adapter and extractor read
-    only local files, else 1; the results are the same either way).
+    only local files and the lexicon loads no model, else 1; the results are the same either way).
     """
     from unibench.datasets import load_corpus
     from unibench.forked import cpus, map_forked
@@ -244,8 +244,10 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
                 raise
             return {"dataset": card.name, "reason": str(err)}
 
-    if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch
-        jobs = cpus() if getattr(p.adapter, "local", False) and getattr(p.extractor, "local", False) else 1
+    if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch,
+        # and a lexicon that may embed words loads its model once, not in every worker
+        local = all(getattr(x, "local", False) for x in (p.adapter, p.extractor, p.lexicon))
+        jobs = cpus() if local else 1
     def before_sending(r):  # a worker encodes its own per-sample stores (for Run.save), in parallel
         if isinstance(r, DatasetResult):
             r.encoded_samples  # noqa: B018 (cached)

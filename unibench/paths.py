@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -85,6 +86,26 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         except OSError:
             pass
         raise write_failed(path, err) from None
+
+
+@contextlib.contextmanager
+def locked(path: str | Path):
+    """Hold an exclusive lock on `path` (a sibling `.<name>.lock`; POSIX flock, none where it is missing) while a
+    cache file is read, merged and rewritten: processes that add to one cache (a run's forked workers, two runs)
+    then keep each other's entries instead of the last writer's alone."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: write-then-rename still keeps the file whole
+        yield
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def write_failed(path: str | Path, err: OSError) -> "WriteFailed":

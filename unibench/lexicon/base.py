@@ -38,6 +38,12 @@ class Lexicon:
         """Called with words about to be mapped for the first time, all at once, so a lexicon with a costly
         fallback (the native lexicon's embeddings) can do it in one batch. Nothing to do by default."""
 
+    @property
+    def local(self) -> bool:
+        """True: maps words without loading a model, so a run may score its datasets in forked processes (a
+        lexicon that may load one would load it again in every worker)."""
+        return True
+
     def encoder(self):
         """The (memoising) packed-bitmask encoder of word lists, one per lexicon."""
         enc = self.__dict__.get("_encoder")

@@ -146,6 +146,10 @@ class NativeLexicon(Lexicon):
             return "unavailable"
         return {"model": model, "threshold": self.threshold}
 
+    @property
+    def local(self) -> bool:
+        return not self._can_embed()  # the embedding fallback may load MiniLM
+
     def _can_embed(self) -> bool:
         """The fallback runs exactly when the identity says it can (so no store can stand in for a missing model)."""
         if isinstance(self._embedding_identity(), dict):
@@ -280,13 +284,17 @@ class NativeLexicon(Lexicon):
             return
         import json
 
-        from unibench.paths import write_atomic
+        from unibench.paths import locked, write_atomic
 
         try:
-            write_atomic(path, json.dumps({"pairs": [[w, wid, hit] for (w, wid), hit in self._memo.items()]}))
+            with locked(path):
+                self._disk_read = False
+                self._read_disk_memo()  # pairs another process stored meanwhile (a forked worker, a second run)
+                write_atomic(path, json.dumps({"pairs": [[w, wid, hit] for (w, wid), hit in self._memo.items()]}))
             self._unsaved = False
         except OSError:
             pass  # a read-only cache only costs resolving again
+
     def lexeme(self, word: str) -> str:
         """The word's lexeme: the head of its derivation family (disappointed, disappointment -> disappointment),
         else its lemma; word finders keep one word per lexeme."""

@@ -10,8 +10,8 @@ Word vectors are remembered on disk, keyed by model and word: one store per mode
 order; read with allow_pickle=False, so nothing is unpickled), where `key` hashes the model name and the installed
 versions of the weights package, sentence-transformers and torch (a changed stack re-embeds instead of reading
 stale vectors). `vectors()` reads the store once per process, embeds every missing word in one batch and writes
-the store back (write-then-rename; a concurrent writer's words are re-embedded next time, never corrupted). The
-store is used only with the default model loader and when that stack is installed, so it can never stand in for
+the store back (write-then-rename under a lock, merged with what another process stored meanwhile, so forked
+workers and concurrent runs keep each other's words). The store is used only with the default model loader and when that stack is installed, so it can never stand in for
 a model the environment lacks: the lexicon identity (which says whether the fallback can run) is the same with
 or without it. `<cache>` is unibench.paths.cache_dir().
 """
@@ -162,13 +162,17 @@ class EmbeddingBackend:
             return
         import numpy as np
 
-        assert self._stored is not None
-        words = sorted(self._stored | set(new))
+        from unibench.paths import locked
+
         tmp = self._store.with_name(f".{self._store.stem}.{os.getpid()}.tmp.npz")
         try:
-            self._store.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(tmp, words=np.array(words), vectors=self._stack(words))
-            os.replace(tmp, self._store)
+            with locked(self._store):
+                ours = set(self._stored or ()) | set(new)
+                self._stored = None
+                self._read_store()  # the words another process stored meanwhile (a forked worker, a second run)
+                words = sorted((self._stored or set()) | ours)
+                np.savez(tmp, words=np.array(words), vectors=self._stack(words))
+                os.replace(tmp, self._store)
             self._stored = set(words)
         except OSError:
             tmp.unlink(missing_ok=True)  # a full or read-only cache only costs re-embedding, and leaves nothing
