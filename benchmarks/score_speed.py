@@ -17,9 +17,12 @@ removed from the environment, so each caches its bytecode as an installed tool d
 3. 132,000 synthetic open-vocabulary samples (OV-MERD+ layout, --allow-partial; cached extractions in AffectGPT's
    layout), one checkpoint, upstream lexicon, default policy, intervals and records, one whole process.
    Targets < 5 s and < 500 MB. (No peer: upstream's runner does not score this layout.)
+4. What `--jobs` buys on this machine (part 2's run, upstream lexicon), alternating: `--jobs 1`; the default
+   (every core); and two `--jobs 1` processes started together, whose wall time against one alone says how much
+   the machine slows each process down when both cores are busy (no target: it explains part 2's figure).
 
 Usage: python benchmarks/score_speed.py [--reference ../shared/reference] [--rounds 5] [--cold-rounds 2]
-       [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3]
+       [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3,4]
 """
 
 from __future__ import annotations
@@ -207,6 +210,37 @@ def large_set(reference: Path, tmp: Path, n_rounds: int, n: int) -> None:
     print(f"  median {t:.2f} s, peak {m:.0f} MB (targets < 5 s, < 500 MB)")
 
 
+def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int) -> None:
+    lex = f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}"
+    env = env_with(tmp / "jobs-cache")
+    cmd = unibench(reference, datasets, tmp / "r5", lex)
+    measure(cmd, env=env)  # lexicon tables cached
+    serial = cmd + ["--jobs", "1"]
+    twin = unibench(reference, datasets, tmp / "r6", lex) + ["--jobs", "1"]
+
+    def run(*cmds: list[str]) -> tuple[float, float, float, int]:
+        """Wall time until the last of `cmds` (started together) exits; peak MB, CPU s and minor page faults
+        summed over them (a process's figures include its forked workers, which it waits for)."""
+        t = time.perf_counter()
+        procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in cmds]
+        usage = [os.wait4(p.pid, 0)[2] for p in procs]
+        return (time.perf_counter() - t, max(u.ru_maxrss for u in usage) / 1024,
+                sum(u.ru_utime + u.ru_stime for u in usage), sum(u.ru_minflt for u in usage))
+
+    variants = {"--jobs 1": (serial,), "default (every core)": (cmd,), "two --jobs 1 at once": (serial, twin)}
+    out: dict[str, list] = {k: [] for k in variants}
+    for r in range(n):
+        for name in (list(variants) if r % 2 == 0 else list(variants)[::-1]):
+            out[name].append(run(*variants[name]))
+    print(f"4. --jobs on {os.cpu_count()} cpus: part 2's run, upstream lexicon")
+    for name, got in out.items():
+        faults = statistics.median(g[3] for g in got)
+        print(line(name, [g[:3] for g in got]) + f"  minor faults {faults:,.0f}")
+    (t1, _), (td, _), (t2, _) = (summary([g[:3] for g in x]) for x in out.values())
+    print(f"  default vs --jobs 1: {t1 / td:.2f}x faster; two processes at once take {t2 / t1:.2f}x as long as one "
+          f"alone (2.00x: no second core; 1.00x: a free one)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reference", default=str(REPO.parent / "shared" / "reference"))
@@ -214,7 +248,7 @@ def main() -> None:
     ap.add_argument("--cold-rounds", type=int, default=2)
     ap.add_argument("--upstream", default=os.path.join(tempfile.gettempdir(), "ub-upstream"),
                     help="the upstream runner built by ../shared/upstream/setup.sh (built there when missing)")
-    ap.add_argument("--only", default="1,2,3", help="which parts to run (comma-separated)")
+    ap.add_argument("--only", default="1,2,3,4", help="which parts to run (comma-separated)")
     ap.add_argument("--samples", type=int, default=132_000)
     args = ap.parse_args()
     reference = Path(args.reference)
@@ -231,6 +265,8 @@ def main() -> None:
             versus_upstream(reference, datasets, Path(tmp), args.rounds, Path(args.upstream))
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
+        if "4" in only:
+            jobs_and_contention(reference, datasets, Path(tmp), args.rounds)
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
