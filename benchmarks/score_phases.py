@@ -49,6 +49,10 @@ def _timed(spent: dict, label: str, f):
 
 
 def main(argv: list[str]) -> int:
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as unibench.cli.main sets it, before numpy loads here:
+    # else BLAS threads spin beside the run and process_time counts them
     import unibench.commands.run  # noqa: F401  (imported before timing main, as the CLI would)
     import unibench.runner  # noqa: F401
     from unibench.cli import main as cli

@@ -263,10 +263,10 @@ def main() -> None:
             default_lexicon(reference, datasets, Path(tmp), args.rounds, args.cold_rounds)
         if "2" in only:
             versus_upstream(reference, datasets, Path(tmp), args.rounds, Path(args.upstream))
+        if "4" in only:  # before part 3: Linux carries a process's peak RSS across exec, and part 3 grows this
+            jobs_and_contention(reference, datasets, Path(tmp), args.rounds)  # process, whose children it forks
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
-        if "4" in only:
-            jobs_and_contention(reference, datasets, Path(tmp), args.rounds)
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
