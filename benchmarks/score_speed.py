@@ -43,20 +43,32 @@ CORPORA = (("mer2023", "mer2023-dataset-process"), ("meld", "meld-process"), ("m
            ("sims", "sims-process"))
 
 
-def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS in MB, CPU seconds) of one whole child process; a failure stops the benchmark."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = proc.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{err.decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: kilobytes on Linux
+Sample = tuple[float, float, float, int]  # wall s, peak MB, CPU s, minor page faults
 
 
-Sample = tuple[float, float, float]  # wall s, peak MB, CPU s
+def measure(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> Sample:
+    """(wall seconds, peak RSS in MB, CPU seconds, minor page faults) of one whole child process; a failure stops
+    the benchmark."""
+    return together([cmd], env, cwd)
+
+
+def together(cmds: list[list[str]], env: dict | None = None, cwd: Path | None = None) -> Sample:
+    """`cmds` started at once: wall time until the last one exits, the highest peak RSS, CPU seconds and minor
+    page faults summed (a process's figures include its forked workers, which it waits for). A failure stops the
+    benchmark."""
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: no child blocks on a full stderr
+        t = time.perf_counter()
+        procs = [subprocess.Popen(c, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err) for c in cmds]
+        ended = [os.wait4(p.pid, 0) for p in procs]
+        wall = time.perf_counter() - t
+        for c, (_, status, _) in zip(cmds, ended):
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0:
+                err.seek(0)
+                raise SystemExit(f"failed ({code}): {' '.join(map(str, c))}\n{err.read().decode()[-2000:]}")
+    usage = [u for _, _, u in ended]
+    return (wall, max(u.ru_maxrss for u in usage) / 1024,  # ru_maxrss: kilobytes on Linux
+            sum(u.ru_utime + u.ru_stime for u in usage), sum(u.ru_minflt for u in usage))
 
 
 def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> dict[str, list[Sample]]:
@@ -217,26 +229,16 @@ def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int)
     measure(cmd, env=env)  # lexicon tables cached
     serial = cmd + ["--jobs", "1"]
     twin = unibench(reference, datasets, tmp / "r6", lex) + ["--jobs", "1"]
-
-    def run(*cmds: list[str]) -> tuple[float, float, float, int]:
-        """Wall time until the last of `cmds` (started together) exits; peak MB, CPU s and minor page faults
-        summed over them (a process's figures include its forked workers, which it waits for)."""
-        t = time.perf_counter()
-        procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in cmds]
-        usage = [os.wait4(p.pid, 0)[2] for p in procs]
-        return (time.perf_counter() - t, max(u.ru_maxrss for u in usage) / 1024,
-                sum(u.ru_utime + u.ru_stime for u in usage), sum(u.ru_minflt for u in usage))
-
     variants = {"--jobs 1": (serial,), "default (every core)": (cmd,), "two --jobs 1 at once": (serial, twin)}
-    out: dict[str, list] = {k: [] for k in variants}
+    out: dict[str, list[Sample]] = {k: [] for k in variants}
     for r in range(n):
         for name in (list(variants) if r % 2 == 0 else list(variants)[::-1]):
-            out[name].append(run(*variants[name]))
+            out[name].append(together(list(variants[name]), env))
     print(f"4. --jobs on {os.cpu_count()} cpus: part 2's run, upstream lexicon")
     for name, got in out.items():
         faults = statistics.median(g[3] for g in got)
-        print(line(name, [g[:3] for g in got]) + f"  minor faults {faults:,.0f}")
-    (t1, _), (td, _), (t2, _) = (summary([g[:3] for g in x]) for x in out.values())
+        print(line(name, got) + f"  minor faults {faults:,.0f}")
+    (t1, _), (td, _), (t2, _) = (summary(x) for x in out.values())
     print(f"  default vs --jobs 1: {t1 / td:.2f}x faster; two processes at once take {t2 / t1:.2f}x as long as one "
           f"alone (2.00x: no second core; 1.00x: a free one)")
 
