@@ -55,3 +55,23 @@ def test_the_command_settings_stay_with_the_command(cli):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env={**env, "OPENBLAS_NUM_THREADS": "2"}).stdout.split()
     assert out[-1] == "2"
+
+
+def test_the_command_process_skips_the_exit_time_collection_and_main_does_not(cli):
+    """`unibench` (console script and `python -m unibench`) runs `entry`: main, then gc.freeze, so the exit does
+    not traverse the run's objects; `main` called in-process leaves the caller's collector as it was."""
+    import gc
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "unibench"]
+    assert script.value == "unibench.cli:entry"
+    from importlib.util import find_spec
+
+    assert "entry()" in open(find_spec("unibench.__main__").origin).read()
+    probe = ("import gc, sys, unibench.cli as c; sys.argv = ['unibench', '--version']; code = c.entry(); "
+             "print('FROZEN', gc.get_freeze_count() > 0, code)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "FROZEN True 0" in out and "unibench " in out
+    before = gc.get_freeze_count()
+    assert cli("--version")[0] == 0
+    assert gc.get_freeze_count() == before

@@ -1,3 +1,3 @@
-from unibench.cli import main
+from unibench.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())
