@@ -42,24 +42,68 @@ class DatasetCard:
 
     @classmethod
     def from_yaml(cls, path: Path) -> "DatasetCard":
-        import yaml
+        return cls.from_raw(_parse_yaml(path, path.read_bytes()), path)
 
-        try:
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            raw: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-        except (OSError, yaml.YAMLError) as err:
-            raise UserError(f"{path}: unreadable dataset card ({type(err).__name__})") from None
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], path: Path) -> "DatasetCard":
+        """A card from its parsed file (`raw` is not kept: list fields become tuples in a copy)."""
+        if not isinstance(raw, dict):
+            raise UserError(f"{path}: a dataset card is a mapping of fields, not {type(raw).__name__}")
         known = set(cls.__dataclass_fields__)
         unknown = set(raw) - known
         if unknown:
             raise UserError(f"{path}: unknown card fields {sorted(unknown)}; known: {sorted(known - {'path'})}")
         if raw.get("task") not in TASKS:
             raise UserError(f"{path}: task must be one of {TASKS}")
+        raw = dict(raw)
         for key in ("aliases", "label_space", "index_to_label", "valence_range"):
             if raw.get(key) is not None:
                 raw[key] = tuple(raw[key])
         raw.setdefault("results_key", raw["name"])
         return cls(**raw, path=str(path))
+
+
+def _parse_yaml(path: Path, data: bytes) -> Any:
+    import yaml
+
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(data.decode("utf-8"), Loader=loader)
+    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UserError(f"{path}: unreadable dataset card ({type(err).__name__})") from None
+
+
+def parsed_cards(paths: list[Path]) -> list[Any]:
+    """Each card file parsed. The parse of the whole set is kept in the cache folder as JSON, named by the
+    checksum of the files' names and bytes, so a command does not import and run PyYAML (about 18 ms of every
+    command's start) until a card is edited or added; an unreadable or mismatched cache entry is parsed again."""
+    import hashlib
+    import json
+
+    from unibench.paths import cache_dir, write_atomic
+
+    try:
+        data = [p.read_bytes() for p in paths]
+    except OSError as err:
+        raise UserError(f"{err.filename}: unreadable dataset card ({type(err).__name__})") from None
+    h = hashlib.sha256()
+    for p, d in zip(paths, data):
+        h.update(p.name.encode() + b"\0" + hashlib.sha256(d).digest())
+    entry = cache_dir() / "cards" / f"{h.hexdigest()}.json"
+    try:
+        got = json.loads(entry.read_bytes())
+        if isinstance(got, list) and [n for n, _ in got] == [p.name for p in paths]:
+            return [raw for _, raw in got]
+    except (OSError, ValueError, TypeError):
+        pass
+    raws = [_parse_yaml(p, d) for p, d in zip(paths, data)]
+    try:
+        text = json.dumps([[p.name, raw] for p, raw in zip(paths, raws)], allow_nan=False)
+        if [raw for _, raw in json.loads(text)] == raws:  # kept only when JSON gives back what YAML read
+            write_atomic(entry, text)  # (e.g. not with integer mapping keys)
+    except (OSError, TypeError, ValueError):  # a read-only cache folder, a value JSON cannot hold: parse next time
+        pass
+    return raws
 
 
 def cards_dir() -> Path:
@@ -68,8 +112,9 @@ def cards_dir() -> Path:
 
 
 def _populate(reg: Registry) -> None:
-    for path in sorted(cards_dir().glob("*.yaml")):
-        card = DatasetCard.from_yaml(path)
+    paths = sorted(cards_dir().glob("*.yaml"))
+    for path, raw in zip(paths, parsed_cards(paths)):
+        card = DatasetCard.from_raw(raw, path)
         reg.register(card.name, card, aliases=card.aliases + (card.results_key,))
 
 
