@@ -47,6 +47,27 @@ print("ok")
     assert out.strip() == "ok"
 
 
+def test_finish_result_runs_where_each_result_was_made_and_here_before_waiting_for_the_children():
+    out = _fresh("""
+import os, time
+from unibench.forked import map_forked
+def f(x):
+    if x == "light":  # the child's share: still running while this process finishes its own
+        time.sleep(0.5)
+    return [x, os.getpid(), time.time()]
+finished = []
+def finish(r):
+    r.append(os.getpid())  # a child's finish changes the result it sends back
+    finished.append((r[0], time.time()))
+got = map_forked(f, ["heavy", "light"], [2, 1], 2, finish)
+assert [r[0] for r in got] == ["heavy", "light"] and [r[3] for r in got] == [r[1] for r in got], got
+assert got[0][1] == os.getpid() != got[1][1], got
+assert [x for x, _ in finished] == ["heavy"] and finished[0][1] < got[1][2], (finished, got)
+print("ok")
+""")
+    assert out.strip() == "ok"
+
+
 def test_the_first_failing_item_in_order_raises_its_own_error():
     out = _fresh("""
 import os

@@ -248,11 +248,11 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
         # and a lexicon that may embed words loads its model once, not in every worker
         local = all(getattr(x, "local", False) for x in (p.adapter, p.extractor, p.lexicon))
         jobs = cpus() if local else 1
-    def before_sending(r):  # a worker encodes its own per-sample stores (for Run.save), in parallel
+    def finish_result(r):  # each worker encodes its own per-sample stores (for Run.save), in parallel
         if isinstance(r, DatasetResult):
             r.encoded_samples  # noqa: B018 (cached)
 
-    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs, before_sending)
+    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs, finish_result)
     results = [r for r in done if isinstance(r, DatasetResult)]
     skipped = [r for r in done if not isinstance(r, DatasetResult)]
     if not results:

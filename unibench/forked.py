@@ -50,14 +50,18 @@ def _outcome(fn: Callable[[Any], Any], item: Any) -> tuple[bool, Any]:
         return False, err
 
 
-def _child(fn, items, indices, fd: int, before_sending) -> None:
+def _finish(got, finish_result) -> None:
+    if finish_result is not None:
+        for _, ok, value in got:
+            if ok:
+                finish_result(value)
+
+
+def _child(fn, items, indices, fd: int, finish_result) -> None:
     code = 0
     try:
         got = [(i, *_outcome(fn, items[i])) for i in indices]
-        if before_sending is not None:
-            for _, ok, value in got:
-                if ok:
-                    before_sending(value)
+        _finish(got, finish_result)
         for _, ok, value in got:
             if not ok and not hasattr(value, "exit_code"):  # a bug (not bad input): its traceback does not
                 # pickle, so its text rides along as a note (Python 3.11+)
@@ -78,10 +82,11 @@ def _child(fn, items, indices, fd: int, before_sending) -> None:
 
 
 def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence[float], jobs: int,
-               before_sending: Callable[[Any], None] | None = None) -> list[Any]:
+               finish_result: Callable[[Any], None] | None = None) -> list[Any]:
     """`[fn(x) for x in items]`, in up to `jobs` processes (this one among them). The first item (in order) whose
-    `fn` raised has its exception raised here, after every worker has finished. `before_sending(result)` runs in
-    a worker on each of its results before they are sent back (e.g. to fill a cache there, in parallel)."""
+    `fn` raised has its exception raised here, after every worker has finished. `finish_result(result)` runs in
+    the worker that made each result (e.g. to fill a cache there, in parallel): in a child before it is sent back,
+    in this process before it waits for the children, so the work overlaps theirs."""
     bins = deal(weights, min(jobs, len(items))) if jobs > 1 and len(items) > 1 and can_fork() else []
     if len(bins) < 2:
         return [fn(x) for x in items]
@@ -95,11 +100,12 @@ def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence
             pid = os.fork()
             if pid == 0:
                 os.close(r)
-                _child(fn, items, indices, w, before_sending)
+                _child(fn, items, indices, w, finish_result)
             os.close(w)
             children.append((pid, r))
-        for i in bins[0]:  # this process takes the heaviest share: its results need no sending
-            outcomes[i] = _outcome(fn, items[i])
+        own = [(i, *_outcome(fn, items[i])) for i in bins[0]]  # this process takes the heaviest share: its
+        _finish(own, finish_result)  # results need no sending
+        outcomes.update((i, (ok, value)) for i, ok, value in own)
         while children:
             pid, r = children[0]
             with os.fdopen(r, "rb") as fh:
