@@ -169,9 +169,9 @@ def test_bad_input_in_a_worker_is_one_line_exit_2_and_nothing_written(world):
     assert not (tmp / "res").exists() or not any((tmp / "res").rglob("*.json"))
 
 
-def test_default_jobs_fork_only_when_adapter_extractor_and_lexicon_are_local(world, monkeypatch):
-    """A lexicon that may load a model (the native lexicon's embedding fallback) keeps the run in one process by
-    default; with an upstream-style lexicon the run takes every core."""
+def test_default_jobs_fork_for_local_inputs_unless_the_lexicon_loads_a_model_it_cannot_defer(world, monkeypatch):
+    """Local inputs take every core; so does the native lexicon, whose embedding model loads are deferred in the
+    workers (next test). A lexicon that may load a model otherwise keeps the run in one process by default."""
     import unibench.forked as forked
     from unibench import api
     from unibench.lexicon import native
@@ -182,6 +182,7 @@ def test_default_jobs_fork_only_when_adapter_extractor_and_lexicon_are_local(wor
     monkeypatch.setattr(forked, "map_forked", lambda fn, items, weights, jobs, *a: asked.append(jobs) or
                         real(fn, items, weights, 1, *a))
     monkeypatch.setattr(forked, "cpus", lambda: 2)
+    monkeypatch.setattr(forked, "can_fork", lambda: True)  # (map_forked runs in process here)
     kw = dict(data_root=str(data), checkpoint="all", bootstrap=0, records=False)
     api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon=str(lex), **kw)
     monkeypatch.setattr(native, "_embedding_installed", lambda: True)  # the fallback can run: MiniLM may load
@@ -189,6 +190,64 @@ def test_default_jobs_fork_only_when_adapter_extractor_and_lexicon_are_local(wor
     assert native.NativeLexicon(embedding_fallback=False).local is True
     monkeypatch.setattr(native.NativeLexicon, "local", property(lambda self: False))
     api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", **kw)
-    assert asked == [2, 1]
+    assert asked == [2, 2]
+    monkeypatch.setattr(native.NativeLexicon, "defers_model_load", False)  # as a plug-in lexicon with a model
+    api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", **kw)
+    assert asked == [2, 2]  # one process: map_forked not called
     api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", jobs=2, **kw)  # asked for: forks anyway
-    assert asked == [2, 1, 2]
+    assert asked == [2, 2, 2]
+
+
+def test_workers_never_load_the_embedding_model_a_run_that_needs_it_is_scored_again_in_one_process(world):
+    """A made-up word in MER2023's extractions needs the native lexicon's embedding fallback (a fake model here).
+    With two processes the workers defer the model load and give up; the run is scored again in this process,
+    the model loads once (here) and the stored files equal those of one process. Once its vectors are stored,
+    the run forks, loads nothing and stores what one process stores. (In a fresh process: a loaded torch leaves threads that forbid forking.)"""
+    from tests.synth import make_run
+
+    data, out, _, tmp = world
+    labels = {f"sample_{i:08d}": "[zorbish, glad]" if i % 3 == 0 else "[calm]" for i in range(411)}
+    make_run(out, "mer2023", "r", "checkpoint_000020_loss_0.5", {k: "text" for k in labels}, labels)
+    got = _fresh(f"""
+import os
+from pathlib import Path
+import unibench.forked as forked
+from tests.test_forked import _stored
+from tests.test_native_store import FakeModel
+from unibench import api
+from unibench.lexicon import native
+from unibench.lexicon.native_embed import EmbeddingBackend
+
+tmp = Path({str(tmp)!r})
+native._embedding_installed = lambda: True
+forked.cpus = lambda: 2
+forks, loads, real = [], [], forked.map_forked
+forked.map_forked = lambda *a: forks.append(a[3]) or real(*a)
+
+def loader():
+    loads.append(os.getpid())  # a child's append would not be seen here: it raises before the loader runs
+    return FakeModel()
+
+def refuse():
+    raise AssertionError("every word is stored: no model load")
+
+def run(cache, jobs, load):
+    os.environ["UNIBENCH_CACHE_DIR"] = str(tmp / cache)
+    backend = EmbeddingBackend(model_loader=load, store=tmp / cache / "store.npz")
+    native._CACHE[True] = native.NativeLexicon(embedding_fallback=True, backend=backend)
+    res = tmp / f"res-{{cache}}-{{jobs}}-{{len(forks)}}"
+    api.evaluate({f"affectgpt-npz:{out}"!r}, "mer2023,mosi", data_root={str(data)!r}, lexicon="native",
+                 checkpoint="all", name="toy", jobs=jobs).save(res)
+    return _stored(res)
+
+one = run("a", 1, loader)
+assert loads == [os.getpid()] and forks == [], (loads, forks)
+two = run("b", 2, loader)
+assert forks == [2] and loads == [os.getpid()] * 2, (loads, forks)  # one load for this run too, after the workers
+assert two == one
+warm_one = run("a", 1, refuse)
+warm_two = run("b", 2, refuse)
+assert forks == [2, 2] and warm_two == warm_one  # (a warm run records embedding_status not-loaded, either way)
+print("ok")
+""")
+    assert got.strip() == "ok"

@@ -224,10 +224,12 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
     `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
     `jobs`: processes that score datasets side by side (None: every core when the adapter and extractor read
-    only local files and the lexicon loads no model, else 1; the results are the same either way).
+    only local files and the lexicon loads no model or can defer loading it, else 1; the results are the same
+    either way). Forked workers never load the native lexicon's embedding model: if one meets a word it has never
+    embedded, the run is scored again in one process, where the model loads once.
     """
     from unibench.datasets import load_corpus
-    from unibench.forked import cpus, map_forked
+    from unibench.forked import cpus, forks, map_forked
     from unibench.runner import evaluate_dataset
 
     if jobs is not None and jobs < 1:
@@ -244,15 +246,35 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
                 raise
             return {"dataset": card.name, "reason": str(err)}
 
-    if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch,
-        # and a lexicon that may embed words loads its model once, not in every worker
-        local = all(getattr(x, "local", False) for x in (p.adapter, p.extractor, p.lexicon))
+    if jobs is None:  # local inputs only: a live model or LLM extractor keeps its one connection pool and batch;
+        # a lexicon that may load a model forks only when it can defer the load (below)
+        lex = p.lexicon
+        local = all(getattr(x, "local", False) for x in (p.adapter, p.extractor)) and (
+            getattr(lex, "local", False) or getattr(lex, "defers_model_load", False))
         jobs = cpus() if local else 1
+
     def finish_result(r):  # each worker encodes its own per-sample stores (for Run.save), in parallel
         if isinstance(r, DatasetResult):
             r.encoded_samples  # noqa: B018 (cached)
 
-    done = map_forked(one, p.cards, [c.n_test or 1 for c in p.cards], jobs, finish_result)
+    if forks(jobs, len(p.cards)):
+        from unibench.lexicon.native_embed import ModelNeeded, deferred_load
+
+        def deferring(card):
+            try:
+                return one(card)
+            except ModelNeeded:
+                return None
+
+        # No worker loads an embedding model (each would load its own): one that meets a truly new word gives
+        # its dataset up, and then the whole run starts again in this process, where the model loads once and
+        # every dataset is scored as with jobs=1.
+        with deferred_load():
+            done = map_forked(deferring, p.cards, [c.n_test or 1 for c in p.cards], jobs, finish_result)
+        if any(d is None for d in done):
+            done = [one(c) for c in p.cards]
+    else:
+        done = [one(c) for c in p.cards]
     results = [r for r in done if isinstance(r, DatasetResult)]
     skipped = [r for r in done if not isinstance(r, DatasetResult)]
     if not results:

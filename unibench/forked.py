@@ -32,6 +32,11 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
 
 
+def forks(jobs: int, n_items: int) -> bool:
+    """Whether map_forked(..., jobs) over n_items runs in several processes."""
+    return jobs > 1 and n_items > 1 and can_fork()
+
+
 def deal(weights: Sequence[float], workers: int) -> list[list[int]]:
     """Item indices per worker: heaviest first, each to the worker with the least weight so far."""
     bins: list[list[int]] = [[] for _ in range(workers)]
@@ -87,7 +92,7 @@ def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence
     `fn` raised has its exception raised here, after every worker has finished. `finish_result(result)` runs in
     the worker that made each result (e.g. to fill a cache there, in parallel): in a child before it is sent back,
     in this process before it waits for the children, so the work overlaps theirs."""
-    bins = deal(weights, min(jobs, len(items))) if jobs > 1 and len(items) > 1 and can_fork() else []
+    bins = deal(weights, min(jobs, len(items))) if forks(jobs, len(items)) else []
     if len(bins) < 2:
         return [fn(x) for x in items]
     sys.stdout.flush()

@@ -68,8 +68,9 @@ def add_arguments(p) -> None:
                    help="the published leaderboard row this run reproduces, e.g. 'AffectGPT (A,V,T)'")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes that score datasets side by side (default: every core when the outputs and "
-                        "extractions are local files, e.g. affectgpt-npz with the cache extractor, and the lexicon "
-                        "loads no model, e.g. --lexicon affectgpt:PATH; else 1). The results are the same with any N")
+                        "extractions are local files, e.g. affectgpt-npz with the cache extractor; else 1). Workers "
+                        "never load the native lexicon's embedding model: a run that needs it is scored again in "
+                        "one process. The results are the same with any N")
     add_results_dir(p)
     add_format(p)
 

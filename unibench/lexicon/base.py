@@ -44,6 +44,10 @@ class Lexicon:
         lexicon that may load one would load it again in every worker)."""
         return True
 
+    # True: the model it may load comes through unibench.lexicon.native_embed, whose deferred_load() turns a
+    # load into ModelNeeded; a run then forks anyway and starts again in one process if a worker needs the model
+    defers_model_load = False
+
     def encoder(self):
         """The (memoising) packed-bitmask encoder of word lists, one per lexicon."""
         enc = self.__dict__.get("_encoder")

