@@ -170,8 +170,9 @@ def test_bad_input_in_a_worker_is_one_line_exit_2_and_nothing_written(world):
 
 
 def test_default_jobs_fork_for_local_inputs_unless_the_lexicon_loads_a_model_it_cannot_defer(world, monkeypatch):
-    """Local inputs take every core; so does the native lexicon, whose embedding model loads are deferred in the
-    workers (next test). A lexicon that may load a model otherwise keeps the run in one process by default."""
+    """Local inputs take every core; so does the native lexicon once its vector store exists: its embedding model
+    loads are deferred in the workers (next test). A lexicon that may load a model otherwise keeps the run in one
+    process by default."""
     import unibench.forked as forked
     from unibench import api
     from unibench.lexicon import native
@@ -188,7 +189,15 @@ def test_default_jobs_fork_for_local_inputs_unless_the_lexicon_loads_a_model_it_
     monkeypatch.setattr(native, "_embedding_installed", lambda: True)  # the fallback can run: MiniLM may load
     assert native.NativeLexicon(embedding_fallback=True).local is False
     assert native.NativeLexicon(embedding_fallback=False).local is True
+    from unibench.lexicon.native_embed import EmbeddingBackend
+
+    store = world[3] / "store.npz"
+    lexicon = native.NativeLexicon(embedding_fallback=True, backend=EmbeddingBackend(store=store))
+    assert lexicon.defers_model_load is False  # no vector store yet: a first run stays in one process
+    store.write_bytes(b"")
+    assert lexicon.defers_model_load is True
     monkeypatch.setattr(native.NativeLexicon, "local", property(lambda self: False))
+    monkeypatch.setattr(native.NativeLexicon, "defers_model_load", property(lambda self: True))
     api.evaluate(f"affectgpt-npz:{out}", "mer2023,mosi", lexicon="native", **kw)
     assert asked == [2, 2]
     monkeypatch.setattr(native.NativeLexicon, "defers_model_load", False)  # as a plug-in lexicon with a model

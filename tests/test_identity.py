@@ -17,7 +17,7 @@ from unibench.lexicon.native import DATA_DIR, NativeLexicon
 
 PINS = {
     "native data": "6d4c88708747eabf611c7e968378ee1d3f28a2ab68de8b472097725774e3bab8",
-    "native rules": "6fad27c5237d3eb7a12eacfba0ae33f1c9f30207d935dc56f052704bc58411df",
+    "native rules": "338dcf49598b914b21555b27ab00af5286776521480e4e2845ff0c4e180d9bc5",
     "lexicon extractor rules": "d1787a9bb746d96d040d60ee074bbdbde0c06a0886b68ec07382e691c3724f71",
     "llm extractor rules": "f3ed9ac9dd2e6ffe8c00458509a61665c9a8be2ee79604e9ca44a80386923aaa",
     "cache extractor version": "1ece35989ff6",

@@ -146,7 +146,12 @@ class NativeLexicon(Lexicon):
             return "unavailable"
         return {"model": model, "threshold": self.threshold}
 
-    defers_model_load = True  # MiniLM loads through native_embed (Lexicon.defers_model_load)
+    @property
+    def defers_model_load(self) -> bool:  # type: ignore[override]
+        """MiniLM loads through native_embed (Lexicon.defers_model_load). Only once the vector store holds words:
+        in a first run every worker would give up, and its rules work be done again in one process."""
+        store = getattr(self._backend, "_store", None)
+        return store is not None and store.is_file()
 
     @property
     def local(self) -> bool:
