@@ -68,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> int:
     """The `unibench` command (console script and `python -m unibench`): `main()`, then the objects left are
     frozen out of the cyclic collector, so the interpreter's exit does not traverse them and free the run's cyclic
-    garbage one object at a time just before the OS reclaims it all (4 x 7 run: 0.61 -> 0.56 s, ad hoc A/B of
-    whole processes). Exit handlers and buffered output still run as usual; in-process callers of `main` (tests,
+    garbage one object at a time just before the OS reclaims it all. Exit handlers and buffered output still run as usual; in-process callers of `main` (tests,
     scripts) keep their collector untouched."""
     import gc
 

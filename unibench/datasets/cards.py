@@ -42,7 +42,7 @@ class DatasetCard:
 
     @classmethod
     def from_yaml(cls, path: Path) -> "DatasetCard":
-        return cls.from_raw(_parse_yaml(path, path.read_bytes()), path)
+        return cls.from_raw(_parse_yaml(path), path)
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any], path: Path) -> "DatasetCard":
@@ -63,40 +63,36 @@ class DatasetCard:
         return cls(**raw, path=str(path))
 
 
-def _parse_yaml(path: Path, data: bytes) -> Any:
+def _parse_yaml(path: Path) -> Any:
     import yaml
 
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        return yaml.load(data.decode("utf-8"), Loader=loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise UserError(f"{path}: unreadable dataset card ({type(err).__name__})") from None
 
 
 def parsed_cards(paths: list[Path]) -> list[Any]:
     """Each card file parsed. The parse of the whole set is kept in the cache folder as JSON, named by the
-    checksum of the files' names and bytes, so a command does not import and run PyYAML (about 18 ms of every
-    command's start) until a card is edited or added; an unreadable or mismatched cache entry is parsed again."""
-    import hashlib
+    checksum of the files' names and bytes, so a command does not import and run PyYAML until a card is edited or
+    added; an unreadable or mismatched cache entry is parsed again."""
     import json
 
-    from unibench.paths import cache_dir, write_atomic
+    from unibench.paths import cache_dir, sha256_files, write_atomic
 
     try:
-        data = [p.read_bytes() for p in paths]
+        key = sha256_files(paths)
     except OSError as err:
         raise UserError(f"{err.filename}: unreadable dataset card ({type(err).__name__})") from None
-    h = hashlib.sha256()
-    for p, d in zip(paths, data):
-        h.update(p.name.encode() + b"\0" + hashlib.sha256(d).digest())
-    entry = cache_dir() / "cards" / f"{h.hexdigest()}.json"
+    entry = cache_dir() / "cards" / f"{key}.json"
     try:
         got = json.loads(entry.read_bytes())
         if isinstance(got, list) and [n for n, _ in got] == [p.name for p in paths]:
             return [raw for _, raw in got]
     except (OSError, ValueError, TypeError):
         pass
-    raws = [_parse_yaml(p, d) for p, d in zip(paths, data)]
+    raws = [_parse_yaml(p) for p in paths]
     try:
         text = json.dumps([[p.name, raw] for p, raw in zip(paths, raws)], allow_nan=False)
         if [raw for _, raw in json.loads(text)] == raws:  # kept only when JSON gives back what YAML read
