@@ -70,6 +70,33 @@ def test_bulk_constructors_equal_the_dataclass_ones():
         r.text = "x"  # type: ignore[misc]
 
 
+def test_extraction_init_written_by_hand_behaves_as_the_generated_one():
+    import dataclasses
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    from unibench.schema import Extraction
+
+    @dataclasses.dataclass(frozen=True)
+    class Generated:  # the dataclass Extraction would be with its generated __init__
+        labels: str
+        sentiment: str | None = None
+        error: str | None = None
+
+    for args, kwargs in ((("[happy]",), {}), (("[]", "neutral"), {}), (("",), {"error": "timeout"}),
+                         ((), {"labels": "[sad]", "sentiment": "negative", "error": None})):
+        e, g = Extraction(*args, **kwargs), Generated(*args, **kwargs)
+        assert dataclasses.astuple(e) == dataclasses.astuple(g)
+        assert repr(e).split("(", 1)[1] == repr(g).split("(", 1)[1]
+        assert e == Extraction(*args, **kwargs) and hash(e) == hash(Extraction(*args, **kwargs))
+        assert pickle.loads(pickle.dumps(e)) == e and dataclasses.replace(e, labels="x").labels == "x"
+    assert [f.name for f in dataclasses.fields(Extraction)] == ["labels", "sentiment", "error"]
+    with pytest.raises(FrozenInstanceError):
+        Extraction("[happy]").labels = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Extraction()  # type: ignore[call-arg]
+
+
 def test_a_corpus_cut_on_one_side_only_is_refused():
     import dataclasses
 

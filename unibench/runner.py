@@ -10,7 +10,7 @@ import collections
 import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import AbstractSet, Any, Mapping
 
 from unibench import __version__
 from unibench.errors import UserError, preview
@@ -77,9 +77,13 @@ class DatasetResult:
         return None if self.samples is None else tuple(r for b in self.samples for r in b.rows())
 
 
-def check_ids(where: str, gold_ids: list[str], got_ids, allow_extra: bool = False) -> int:
-    """Predictions must cover exactly the test samples. Returns how many extra ids were ignored (partial mode)."""
-    gold, got = set(gold_ids), set(got_ids)
+def check_ids(where: str, gold_ids: list[str] | AbstractSet[str], got_ids, allow_extra: bool = False) -> int:
+    """Predictions must cover exactly the test samples. Returns how many extra ids were ignored (partial mode).
+    `gold_ids` may be a set already (a dataset checks every checkpoint against the same ids)."""
+    gold = gold_ids if isinstance(gold_ids, (set, frozenset)) else set(gold_ids)
+    if isinstance(got_ids, dict) and len(got_ids) == len(gold) and got_ids.keys() >= gold:
+        return 0  # the common case, without building a set of the predictions
+    got = set(got_ids)
     missing, extra = gold - got, got - gold
     if missing:
         raise UserError(f"{where}: predictions miss {len(missing)} of {len(gold)} test samples "
@@ -145,7 +149,7 @@ def collect(card, corpus: Corpus, adapter, extractor, checkpoints: list, ids: li
             if ids is not None:  # saved-output adapters return every sample; a shard keeps its slice
                 outputs = {k: v for k, v in outputs.items() if k in keep}
             if not missing_wrong:
-                check_ids(f"{card.name} / {ck.name} outputs", wanted, outputs, allow_extra=corpus.partial)
+                check_ids(f"{card.name} / {ck.name} outputs", keep, outputs, allow_extra=corpus.partial)
         read.append(outputs)
     exts = extractor.extract_many(card.task, [(ck, outputs if extractor.needs_outputs else None)
                                               for ck, outputs in zip(checkpoints, read)])
@@ -161,7 +165,7 @@ def collect(card, corpus: Corpus, adapter, extractor, checkpoints: list, ids: li
             ext.update({i: empty for i in lacking})
             if outputs is not None:
                 outputs.update({i: Response() for i in wanted if i not in outputs})
-        check_ids(f"{card.name} / {ck.name}", wanted, ext, allow_extra=corpus.partial)
+        check_ids(f"{card.name} / {ck.name}", keep, ext, allow_extra=corpus.partial)
         out.append(Collected(ck, ext, outputs, list(ck.files), list(extractor.source_files(ck, card.task)),
                              n_missing))
     return out
@@ -239,12 +243,13 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
            opts: RunOptions) -> DatasetResult:
     """Score every checkpoint, select by policy, build the per-sample rows. Shared by run, rescore and merge."""
     gold, ids = list(corpus.gold), corpus.ids
+    id_set = set(ids)
     scores: list[Score] = []
     scored, inputs = {}, []
     prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
     for c in collected:
         ck = c.checkpoint
-        extra = check_ids(f"{card.name} / {ck.name}", ids, c.ext, allow_extra=corpus.partial)
+        extra = check_ids(f"{card.name} / {ck.name}", id_set, c.ext, allow_extra=corpus.partial)
         result = score_task(card.task, gold, c.ext, lexicon)
         entry = dict(result.score, dataset=card.name, checkpoint=ck.name, epoch=ck.epoch, n_extra_ignored=extra,
                      partial=corpus.partial, **failures(c, ids),
