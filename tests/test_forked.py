@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.synth import make_lexicon, make_run, save_label_npz
-from unibench.forked import deal, map_forked
+from unibench.forked import deal, map_forked, plan
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,6 +22,23 @@ def test_deal_gives_the_heaviest_first_to_the_least_loaded_worker():
     assert deal([411, 2610, 686, 457], 2) == [[1], [2, 3, 0]]
     assert deal([1, 1, 1], 5) == [[0], [1], [2]]  # never an empty worker
     assert deal([5], 2) == [[0]]
+
+
+def test_plan_cuts_an_item_heavier_than_a_fair_share_into_contiguous_runs_of_its_pieces():
+    # the reference run: MELD (2610 x 7) outweighs half of the total, the others stay whole
+    assert plan([411 * 7, 2610 * 7, 686 * 7, 457 * 7], [7, 7, 7, 7], 2) == [
+        [(2, None), (1, range(0, 4))], [(3, None), (0, None), (1, range(4, 7))]]
+    assert plan([10, 10], [3, 3], 2) == [[(0, None)], [(1, None)]]  # balanced already: nothing cut
+    assert plan([9], [3], 2) == [[(0, range(0, 2))], [(0, range(2, 3))]]  # one dataset, two processes
+    assert plan([9], [1], 2) == [[(0, None)]]  # a single checkpoint cannot be cut
+    assert plan([1, 1, 1], [1, 1, 1], 5) == [[(0, None)], [(1, None)], [(2, None)]]  # never an empty worker
+    for weights, pieces, workers in (([5, 100, 7], [2, 9, 1], 3), ([100], [4], 8), ([3, 3, 50], [1, 1, 5], 2)):
+        got = plan(weights, pieces, workers)
+        runs: dict[int, list[int]] = {}
+        for share in got:
+            for item, run in share:
+                runs.setdefault(item, []).extend(range(pieces[item]) if run is None else run)
+        assert runs == {i: list(range(pieces[i])) for i in range(len(weights))}  # every piece once, in order
 
 
 def _fresh(code: str) -> str:
@@ -156,6 +173,39 @@ def test_two_processes_store_exactly_what_one_process_stores(world):
     a, b = _stored(tmp / "one"), _stored(tmp / "two")
     assert sorted(a) == ["mer2023.json", "mer2023.samples.jsonl", "mosi.json", "mosi.samples.jsonl"]
     assert a == b
+
+
+def test_a_dataset_split_by_checkpoint_across_processes_stores_what_one_process_stores(world):
+    """One corpus with four checkpoints and two processes: each scores a run of its checkpoints, this process
+    assembles them, under every kind of policy (intervals of the kept ones, selection over all)."""
+    data, out, lex, tmp = world
+    mer = [f"sample_{i:08d}" for i in range(411)]
+    rng = np.random.default_rng(1)
+    for epoch in (30, 40):
+        labels = {k: "[" + ", ".join(rng.choice(["glad", "calm", "furious"], rng.integers(0, 3))) + "]" for k in mer}
+        make_run(out, "mer2023", "r", f"checkpoint_{epoch:06d}_loss_0.5", {k: "t" for k in mer}, labels)
+    got = _fresh(f"""
+import unibench.forked as forked
+from pathlib import Path
+from tests.test_forked import _stored
+from unibench import api
+
+tmp = Path({str(tmp)!r})
+dealt, real = [], forked.map_forked
+forked.map_forked = lambda fn, items, w, jobs, fin, bins: dealt.append([[items[i][1] and [c.name[-14:-9] for c in
+                                                                         items[i][1]] for i in b] for b in bins]) or real(fn, items, w, jobs, fin, bins)
+for policy in ("all", "best", "last", "checkpoint_000020_loss_0.5"):
+    stored = []
+    for jobs in (1, 2):
+        res = tmp / f"res-{{policy}}-{{jobs}}"
+        api.evaluate({f"affectgpt-npz:{out}"!r}, "mer2023", data_root={str(data)!r}, lexicon={str(lex)!r},
+                     checkpoint=policy, name="toy", jobs=jobs).save(res)
+        stored.append(_stored(res))
+    assert stored[0] == stored[1], policy
+print(dealt[0])
+assert len(dealt) == 4
+""")
+    assert got.strip() == "[[['00010', '00020']], [['00030', '00040']]]"
 
 
 def test_bad_input_in_a_worker_is_one_line_exit_2_and_nothing_written(world):

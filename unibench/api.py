@@ -223,24 +223,34 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     'wrong': samples the predictions lack are scored as wrong and counted in n_missing, marked partial),
     max_failed (0.05: recorded with the result, the leaderboard ranks nothing beyond it;
     `Run.check_failures(limit)` refuses a run that exceeds it, as `unibench run` does). With 'all', corpora whose data is absent are skipped and reported in `Run.skipped`.
-    `jobs`: processes that score datasets side by side (None: every core when the adapter and extractor read
-    only local files and the lexicon loads no model or can defer loading it, else 1; the results are the same
-    either way). Forked workers never load the native lexicon's embedding model: if one meets a word it has never
+    `jobs`: processes that score datasets side by side, a dataset heavier than a process's share being split by
+    checkpoint (None: every core when the adapter and extractor read only local files and the lexicon loads no
+    model or can defer loading it, else 1; the results are the same either way). Forked workers never load the native lexicon's embedding model: if one meets a word it has never
     embedded, the run is scored again in one process, where the model loads once.
     """
     from unibench.datasets import load_corpus
-    from unibench.forked import cpus, forks, map_forked
-    from unibench.runner import evaluate_dataset
+    from unibench.forked import can_fork, cpus, map_forked
+    from unibench.runner import ScoredPart, evaluate_dataset, evaluate_part
 
     if jobs is not None and jobs < 1:
         raise UserError(f"--jobs {jobs}: give a number of processes >= 1")
     p = prepare(model, datasets, **kwargs)
+    corpora: dict[str, Any] = {}  # loaded in this process (a split dataset's parts share one)
 
-    def one(card):
+    def corpus_of(card):
+        got = corpora.get(card.name)
+        if got is None:
+            got = corpora[card.name] = load_corpus(card, p.root, allow_partial=p.options.allow_partial,
+                                                   subtitles=p.adapter.reads_inputs)
+        return got
+
+    def one(unit):  # a whole dataset (checkpoints None) or a part of one: some of its checkpoints
+        card, checkpoints = unit
         try:
-            corpus = load_corpus(card, p.root, allow_partial=p.options.allow_partial,
-                                 subtitles=p.adapter.reads_inputs)
-            return evaluate_dataset(card, corpus, p.adapter, p.extractor, p.lexicon, p.options)
+            if checkpoints is None:
+                return evaluate_dataset(card, corpus_of(card), p.adapter, p.extractor, p.lexicon, p.options)
+            return evaluate_part(card, corpus_of(card), p.adapter, p.extractor, p.lexicon, p.options,
+                                 checkpoints)[1]
         except UserError as err:
             if not p.requested_all:
                 raise
@@ -254,15 +264,17 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
         jobs = cpus() if local else 1
 
     def finish_result(r):  # each worker encodes its own per-sample stores (for Run.save), in parallel
-        if isinstance(r, DatasetResult):
+        if isinstance(r, (DatasetResult, ScoredPart)):
             r.encoded_samples  # noqa: B018 (cached)
 
-    if forks(jobs, len(p.cards)):
+    whole = [(c, None) for c in p.cards]
+    units, bins = _work_plan(p, jobs) if jobs > 1 and can_fork() else (whole, [])
+    if len(bins) > 1:
         from unibench.lexicon.native_embed import ModelNeeded, deferred_load
 
-        def deferring(card):
+        def deferring(unit):
             try:
-                return one(card)
+                return one(unit)
             except ModelNeeded:
                 return None
 
@@ -270,11 +282,12 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
         # its dataset up, and then the whole run starts again in this process, where the model loads once and
         # every dataset is scored as with jobs=1.
         with deferred_load():
-            done = map_forked(deferring, p.cards, [c.n_test or 1 for c in p.cards], jobs, finish_result)
-        if any(d is None for d in done):
-            done = [one(c) for c in p.cards]
+            got = map_forked(deferring, units, [1] * len(units), jobs, finish_result, bins)
+        done = None if any(d is None for d in got) else _joined(p, units, got, corpus_of)
+        if done is None:
+            done = [one(u) for u in whole]
     else:
-        done = [one(c) for c in p.cards]
+        done = [one(u) for u in whole]
     results = [r for r in done if isinstance(r, DatasetResult)]
     skipped = [r for r in done if not isinstance(r, DatasetResult)]
     if not results:
@@ -284,6 +297,55 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     return Run(p.options.model_name, tuple(results), tuple(skipped), p.options.checkpoint_policy,
                command or _api_command(model, [c.name for c in p.cards]), engine_stats(p.adapter, p.extractor),
                tuple(run_warnings(results, p.extractor, p.lexicon)))
+
+
+def _work_plan(p: Prepared, jobs: int) -> tuple[list[tuple[Any, list | None]], list[list[int]]]:
+    """The units of work of a forked run, (card, None) for a whole dataset or (card, some of its checkpoints), and
+    the units of each worker (forked.plan): a dataset heavier than a worker's share is split by checkpoint, so
+    one large corpus does not keep one process busy while the others wait. Weights are samples x checkpoints."""
+    from unibench.forked import plan
+
+    checkpoints: list[list | None] = []
+    for card in p.cards:
+        try:
+            checkpoints.append(p.adapter.checkpoints(card))
+        except UserError:
+            checkpoints.append(None)  # reported when the dataset is scored
+    # with --missing wrong a part's missing samples would mark only its own checkpoints partial: kept whole
+    split = p.options.missing == "error"
+    weights = [(c.n_test or 1) * len(cks or [1]) for c, cks in zip(p.cards, checkpoints)]
+    pieces = [len(cks) if cks and split else 1 for cks in checkpoints]
+    units: list[tuple[Any, list | None]] = []
+    bins: list[list[int]] = []
+    for share in plan(weights, pieces, jobs):
+        bins.append([])
+        for i, run in share:
+            bins[-1].append(len(units))
+            cks = checkpoints[i]
+            units.append((p.cards[i], None if run is None or cks is None else [cks[k] for k in run]))
+    return units, bins
+
+
+def _joined(p: Prepared, units: list, got: list, corpus_of) -> list[Any]:
+    """One result per dataset, in the run's order, from the workers' units: a split dataset's parts are
+    assembled here (in checkpoint order, as `plan` deals contiguous runs); a part that failed skips its dataset."""
+    from unibench.runner import assemble, limited
+
+    out = []
+    for card in p.cards:
+        mine = [(cks, r) for (c, cks), r in zip(units, got) if c is card]
+        if len(mine) == 1 and mine[0][0] is None:
+            out.append(mine[0][1])
+            continue
+        skipped = [r for _, r in mine if isinstance(r, dict)]
+        if skipped:
+            out.append(skipped[0])
+            continue
+        order = [ck.name for ck in p.adapter.checkpoints(card)]
+        parts = [r for _, r in sorted(mine, key=lambda m: order.index(m[0][0].name))]
+        out.append(assemble(card, limited(corpus_of(card), p.options), parts, p.adapter, p.extractor, p.lexicon,
+                            p.options))
+    return out
 
 
 def engine_stats(adapter: Any, extractor: Any) -> dict[str, dict[str, int]]:

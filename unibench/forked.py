@@ -48,6 +48,36 @@ def deal(weights: Sequence[float], workers: int) -> list[list[int]]:
     return [b for b in bins if b]
 
 
+def plan(weights: Sequence[float], pieces: Sequence[int], workers: int) -> list[list[tuple[int, range | None]]]:
+    """The shares of each worker: (item, None) for a whole item, (item, range of its pieces) for part of one.
+
+    An item heavier than a worker's fair share (the total over `workers`) that is made of several pieces of equal
+    weight (a dataset's checkpoints) is cut: the whole items are dealt first (heaviest first, each to the least
+    loaded worker), then the cut item's pieces one by one to the least loaded, so the loads even out; each worker
+    then takes a contiguous run of them (its pieces in order, the workers' runs in worker order). Workers with
+    nothing are left out."""
+    fair = sum(weights) / max(workers, 1)
+    cut = [i for i in range(len(weights)) if pieces[i] > 1 and weights[i] > fair]
+    load = [0.0] * workers
+    shares: list[list[tuple[int, range | None]]] = [[] for _ in range(workers)]
+    for i in sorted((i for i in range(len(weights)) if i not in cut), key=lambda i: -weights[i]):
+        w = load.index(min(load))
+        shares[w].append((i, None))
+        load[w] += weights[i]
+    for i in sorted(cut, key=lambda i: -weights[i]):
+        counts = [0] * workers
+        for _ in range(pieces[i]):
+            w = load.index(min(load))
+            counts[w] += 1
+            load[w] += weights[i] / pieces[i]
+        start = 0
+        for w, n in enumerate(counts):
+            if n:
+                shares[w].append((i, range(start, start + n)))
+                start += n
+    return [s for s in shares if s]
+
+
 def _outcome(fn: Callable[[Any], Any], item: Any) -> tuple[bool, Any]:
     try:
         return True, fn(item)
@@ -87,12 +117,17 @@ def _child(fn, items, indices, fd: int, finish_result) -> None:
 
 
 def map_forked(fn: Callable[[Any], Any], items: Sequence[Any], weights: Sequence[float], jobs: int,
-               finish_result: Callable[[Any], None] | None = None) -> list[Any]:
+               finish_result: Callable[[Any], None] | None = None,
+               bins: Sequence[Sequence[int]] | None = None) -> list[Any]:
     """`[fn(x) for x in items]`, in up to `jobs` processes (this one among them). The first item (in order) whose
     `fn` raised has its exception raised here, after every worker has finished. `finish_result(result)` runs in
     the worker that made each result (e.g. to fill a cache there, in parallel): in a child before it is sent back,
-    in this process before it waits for the children, so the work overlaps theirs."""
-    bins = deal(weights, min(jobs, len(items))) if forks(jobs, len(items)) else []
+    in this process before it waits for the children, so the work overlaps theirs. `bins`: the items of each
+    worker, when the caller dealt them (`plan`); by default they are dealt by weight."""
+    if not forks(jobs, len(items)):
+        bins = []
+    elif bins is None:
+        bins = deal(weights, min(jobs, len(items)))
     if len(bins) < 2:
         return [fn(x) for x in items]
     sys.stdout.flush()

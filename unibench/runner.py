@@ -193,16 +193,30 @@ def failures(c: Collected, ids: list[str]) -> dict:
     return doc
 
 
-def evaluate_dataset(card, corpus: Corpus, adapter, extractor, lexicon, opts: RunOptions) -> DatasetResult:
+def limited(corpus: Corpus, opts: RunOptions) -> Corpus:
+    """The corpus a run scores: with --limit, its first N samples (a trial run, marked partial)."""
+    if opts.limit is None:
+        return corpus
+    return replace(corpus, samples=corpus.samples[:opts.limit], gold=corpus.gold[:opts.limit], partial=True)
+
+
+def evaluate_part(card, corpus: Corpus, adapter, extractor, lexicon, opts: RunOptions,
+                  checkpoints: list) -> tuple[Corpus, "ScoredPart"]:
+    """Read and score some checkpoints of a dataset (all of them, or a share of a split dataset): the corpus as
+    scored (limited; partial when samples were missing) and the part that `assemble` joins."""
     adapter.bind_lexicon(lexicon)  # word finders (lexicon extractor, text baselines) use the run's lexicon
     extractor.bind_lexicon(lexicon)
-    if opts.limit is not None:  # a trial run: the first N samples, marked partial
-        corpus = replace(corpus, samples=corpus.samples[:opts.limit], gold=corpus.gold[:opts.limit], partial=True)
-    collected = collect(card, corpus, adapter, extractor, adapter.checkpoints(card), outputs_needed=opts.records,
+    corpus = limited(corpus, opts)
+    collected = collect(card, corpus, adapter, extractor, checkpoints, outputs_needed=opts.records,
                         missing_wrong=opts.missing == "wrong")
     if any(c.n_missing for c in collected):  # kept apart from complete results, like a partial split
         corpus = replace(corpus, partial=True)
-    return finish(card, corpus, collected, adapter, extractor, lexicon, opts)
+    return corpus, score_checkpoints(card, corpus, collected, adapter, extractor, lexicon, opts)
+
+
+def evaluate_dataset(card, corpus: Corpus, adapter, extractor, lexicon, opts: RunOptions) -> DatasetResult:
+    corpus, part = evaluate_part(card, corpus, adapter, extractor, lexicon, opts, adapter.checkpoints(card))
+    return assemble(card, corpus, [part], adapter, extractor, lexicon, opts)
 
 
 def _outputs_sha256(collected: list[Collected], ids: list[str]) -> str:
@@ -239,14 +253,36 @@ def stage_columns(ids: list[str], outputs: Mapping[str, Response] | None, ext: d
     return cols
 
 
-def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
-           opts: RunOptions) -> DatasetResult:
-    """Score every checkpoint, select by policy, build the per-sample rows. Shared by run, rescore and merge."""
+@dataclass
+class ScoredPart:
+    """Some checkpoints of a dataset scored, before the policy picks among them all: what `assemble` needs, and
+    small enough for a forked worker to send (no model outputs, unless nothing but them identifies the run)."""
+
+    scores: list[Score]
+    scored: dict[str, Any]                  # checkpoint -> its scoring.Scored (the arrays intervals resample)
+    samples: list[SampleColumns] | None     # a per-sample block per checkpoint; None: records off
+    inputs: list[dict]                      # per checkpoint: model and extractor files read -> sha256
+    cis: dict[str, dict]                    # intervals computed with the scores (policy all: every checkpoint's)
+    collected: list[Collected] | None       # kept only when no file was read (live models: their outputs are hashed)
+
+    @functools.cached_property
+    def encoded_samples(self) -> bytes | None:
+        """The blocks as the per-sample store holds them (a split dataset's store is its parts' bytes, in order)."""
+        from unibench.store import encode_samples
+
+        return None if self.samples is None else encode_samples(self.samples).encode("utf-8")
+
+
+def score_checkpoints(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
+                      opts: RunOptions) -> ScoredPart:
+    """Score each checkpoint and build its per-sample block. Under `--checkpoint all` every checkpoint is kept
+    whatever the others scored, so its interval is computed here too (the draws depend only on the corpus and the
+    seed, so a share of a split dataset gets the intervals the whole would)."""
     gold, ids = list(corpus.gold), corpus.ids
     id_set = set(ids)
     scores: list[Score] = []
     scored, inputs = {}, []
-    prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per dataset
+    prepare_lexicon(lexicon, card.task, gold, [c.ext for c in collected])  # one embedding batch per part
     for c in collected:
         ck = c.checkpoint
         extra = check_ids(f"{card.name} / {ck.name}", id_set, c.ext, allow_extra=corpus.partial)
@@ -259,30 +295,55 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, ids,
                                           result.n_labels)
         scores.append(Score.from_dict(entry))
-        scored[ck.name] = (c, result)
+        scored[ck.name] = result
         inputs.append({"checkpoint": ck.name, "model_files": {str(f): c.sha256(f) for f in c.files},
                        "extractor_files": {str(f): c.sha256(f) for f in c.extractor_files}})
-    chosen, selection = select(scores, opts.checkpoint_policy)
-    kept = {s.checkpoint for s in chosen}
     samples = None
     if opts.records:  # the per-sample store: every checkpoint, every stage
-        samples = tuple(SampleColumns(c.checkpoint.name, len(gold), {
-            **sample_columns(card.task, gold, c.ext, scored[c.checkpoint.name][1], lexicon.wheels),
-            **stage_columns(ids, c.outputs, c.ext)}) for c in collected)
-    cis: dict[str, dict] = {}
-    expected: dict[str, float | None] = {s.checkpoint: s.score for s in chosen if s.score is not None}
-    if opts.bootstrap > 0 and expected:  # from the scorer's arrays; draws shared by the kept checkpoints
-        from unibench.intervals import checkpoint_intervals
+        samples = [SampleColumns(c.checkpoint.name, len(gold), {
+            **sample_columns(card.task, gold, c.ext, scored[c.checkpoint.name], lexicon.wheels),
+            **stage_columns(ids, c.outputs, c.ext)}) for c in collected]
+    cis = {}
+    if opts.checkpoint_policy == "all":
+        cis = _intervals(card, corpus, scored, scores, opts)
+    any_file = any(i["model_files"] or i["extractor_files"] for i in inputs)
+    return ScoredPart(scores, scored, samples, inputs, cis, None if any_file else collected)
 
-        cis = checkpoint_intervals(card, corpus, {n: r for n, (_, r) in scored.items()}, expected, opts.bootstrap,
-                                   opts.seed)
+
+def _intervals(card, corpus: Corpus, scored: dict, kept: list[Score], opts: RunOptions) -> dict[str, dict]:
+    """The `ci` of each kept checkpoint that has a score, from the scorer's arrays (draws shared by them all)."""
+    expected: dict[str, float | None] = {s.checkpoint: s.score for s in kept if s.score is not None}
+    if opts.bootstrap <= 0 or not expected:
+        return {}
+    from unibench.intervals import checkpoint_intervals
+
+    return checkpoint_intervals(card, corpus, scored, expected, opts.bootstrap, opts.seed)
+
+
+def assemble(card, corpus: Corpus, parts: list[ScoredPart], adapter, extractor, lexicon,
+             opts: RunOptions) -> DatasetResult:
+    """Select by policy among every checkpoint of `parts` (in checkpoint order) and build the result."""
+    scores = [s for p in parts for s in p.scores]
+    scored = {k: v for p in parts for k, v in p.scored.items()}
+    inputs = [i for p in parts for i in p.inputs]
+    chosen, selection = select(scores, opts.checkpoint_policy)
+    kept = {s.checkpoint for s in chosen}
+    cis = {k: v for p in parts for k, v in p.cis.items()}
+    pending = [s for s in chosen if s.checkpoint not in cis]  # other policies: the chosen, now
+    if pending:
+        cis.update(_intervals(card, corpus, scored, pending, opts))
     selected = [s.with_(selection=selection, ci=cis.get(s.checkpoint)) for s in chosen]
     all_scores = tuple(s.with_(selection=selection) if s.checkpoint in kept else s for s in scores)
     files = [(f, sha) for i in inputs for part in ("model_files", "extractor_files") for f, sha in i[part].items()]
+    if files:
+        predictions_sha256 = combine_sha256(files)
+    else:
+        collected = [c for p in parts for c in p.collected or ()]
+        predictions_sha256 = _outputs_sha256(collected, corpus.ids)
     spec = RunSpec(
         protocol=PROTOCOL, dataset=card.name, dataset_version=card.version, label_sha256=corpus.label_sha256,
         model=opts.model_name, adapter=adapter.kind, model_options=dict(opts.model_options),
-        predictions_sha256=combine_sha256(files) if files else _outputs_sha256(collected, ids),
+        predictions_sha256=predictions_sha256,
         extractor=extractor.spec, extractor_settings=extractor.settings(),
         lexicon=f"{lexicon.id}@{lexicon.version}", lexicon_checksum=lexicon.checksum,
         checkpoint_policy=opts.checkpoint_policy, bootstrap={"n_resamples": opts.bootstrap, "seed": opts.seed},
@@ -298,8 +359,19 @@ def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor,
         model["modalities"] = dict(opts.modalities)
     if opts.reproduces:
         model["reproduces"] = opts.reproduces
-    return DatasetResult(card, corpus, spec, all_scores, tuple(selected), samples,
-                         tuple(inputs), model, extractor.describe(), lexicon.describe())
+    samples = None if parts[0].samples is None else tuple(b for p in parts for b in p.samples or ())
+    result = DatasetResult(card, corpus, spec, all_scores, tuple(selected), samples,
+                           tuple(inputs), model, extractor.describe(), lexicon.describe())
+    if samples is not None and len(parts) > 1:  # the parts' encodings, as encoding the whole would give them
+        result.__dict__["encoded_samples"] = b"".join(p.encoded_samples or b"" for p in parts)
+    return result
+
+
+def finish(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
+           opts: RunOptions) -> DatasetResult:
+    """Score every checkpoint, select by policy, build the per-sample rows. Shared by run, rescore and merge."""
+    part = score_checkpoints(card, corpus, collected, adapter, extractor, lexicon, opts)
+    return assemble(card, corpus, [part], adapter, extractor, lexicon, opts)
 
 
 def portable(path: str, root: str | Path | None) -> str:
