@@ -57,9 +57,10 @@ def test_the_command_settings_stay_with_the_command(cli):
     assert out[-1] == "2"
 
 
-def test_the_command_process_skips_the_exit_time_collection_and_main_does_not(cli):
-    """`unibench` (console script and `python -m unibench`) runs `entry`: main, then gc.freeze, so the exit does
-    not traverse the run's objects; `main` called in-process leaves the caller's collector as it was."""
+def test_the_command_process_ends_without_interpreter_teardown_and_main_does_not(cli):
+    """`unibench` (console script and `python -m unibench`) runs `entry`: main, then exit handlers, flushed
+    streams and os._exit (no interpreter teardown); with another thread alive, the usual exit (the thread is
+    joined), the run's objects frozen out of the collector. `main` called in-process leaves the caller as it was."""
     import gc
     from importlib.metadata import entry_points
 
@@ -68,10 +69,23 @@ def test_the_command_process_skips_the_exit_time_collection_and_main_does_not(cl
     from importlib.util import find_spec
 
     assert "entry()" in open(find_spec("unibench.__main__").origin).read()
-    probe = ("import gc, sys, unibench.cli as c; sys.argv = ['unibench', '--version']; code = c.entry(); "
-             "print('FROZEN', gc.get_freeze_count() > 0, code)")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    assert "FROZEN True 0" in out and "unibench " in out
+    probe = ("import atexit, gc, sys, threading, time, unibench.cli as c\n"
+             "atexit.register(lambda: print('HANDLER', gc.get_freeze_count() > 0))\n"
+             "if sys.argv[1] == 'thread':\n"
+             "    threading.Thread(target=lambda: (time.sleep(0.5), print('JOINED'))).start()\n"
+             "sys.argv = ['unibench', '--version']\n"
+             "sys.stdout.write('x' * 100000)\n"  # buffered: flushed before os._exit
+             "code = c.entry()\n"
+             "print('RETURNED', code)\n")
+    for mode in ("plain", "thread"):
+        got = subprocess.run([sys.executable, "-c", probe, mode], capture_output=True, text=True)
+        assert got.returncode == 0 and got.stderr == "" and "x" * 100000 in got.stdout and "unibench " in got.stdout
+        assert "HANDLER True" in got.stdout  # exit handlers ran, after the freeze
+        assert ("RETURNED 0" in got.stdout) is (mode == "thread")  # os._exit only with no other thread
+        assert ("JOINED" in got.stdout) is (mode == "thread")
+    bad = subprocess.run([sys.executable, "-m", "unibench", "run", "--model", "nope:x"], capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and bad.stderr.strip()  # the exit code and the error come through os._exit
     before = gc.get_freeze_count()
     assert cli("--version")[0] == 0
     assert gc.get_freeze_count() == before
