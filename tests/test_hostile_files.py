@@ -214,6 +214,23 @@ def test_results_folder_on_a_full_disk(world):
     assert not (world["res"] / "preds" / "mer2023.json").exists()
 
 
+def test_files_written_together_are_renamed_only_once_every_one_is_on_disk(tmp_path):
+    from unibench.paths import WriteFailed, write_atomic_many
+
+    old = tmp_path / "m" / "d.samples.jsonl"
+    old.parent.mkdir()
+    old.write_text("the previous store")
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    with pytest.raises(WriteFailed, match="e.json: cannot write"):
+        write_atomic_many([(old, b"new store"), (tmp_path / "m" / "d.json", "new result"),
+                           (tmp_path / "blocked" / "e.json", "x")])
+    assert old.read_text() == "the previous store" and not (tmp_path / "m" / "d.json").exists()
+    assert [p.name for p in tmp_path.rglob("*") if ".tmp" in p.name] == []
+    write_atomic_many([(old, b"new store"), (tmp_path / "m" / "d.json", "new result \u00e9")])
+    assert old.read_bytes() == b"new store" and (tmp_path / "m" / "d.json").read_text("utf-8") == "new result \u00e9"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["blocked", "d.json", "d.samples.jsonl", "m"]
+
+
 def test_call_cache_on_a_full_disk(world):
     from tests.fake_server import FakeServer, Reply, completion_body
 

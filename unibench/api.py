@@ -85,14 +85,12 @@ class Run:
 
     def save(self, results_dir: str | Path = "results") -> list[Path]:
         """Write results/<name>/<dataset>.json (+ .samples.jsonl): exactly what `unibench run` writes."""
-        from unibench.store import result_document, result_path, write_result
+        from unibench.paths import write_atomic_many
 
-        docs = [(result_path(results_dir, self.name, r.name, r.corpus.partial), result_document(r, self.command),
-                 r) for r in self.results]  # every document built before the first write
-        written: list[Path] = []
-        for path, doc, r in docs:
-            written += write_result(path, doc, r.samples, r.encoded_samples)
-        return written
+        folder = Path(results_dir) / self.name
+        files = [(folder / name, text) for r in self.results for name, text in r.stored(self.command)]
+        write_atomic_many(files)  # every file built before the first is written; none renamed unless all are
+        return [f for f, _ in files]
 
 
 def check_failures(rows: Iterable[tuple[str, str, int, int, str]], limit: float) -> None:
@@ -263,8 +261,12 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
             getattr(lex, "local", False) or getattr(lex, "defers_model_load", False))
         jobs = cpus() if local else 1
 
-    def finish_result(r):  # each worker encodes its own per-sample stores (for Run.save), in parallel
-        if isinstance(r, (DatasetResult, ScoredPart)):
+    command = command or _api_command(model, [c.name for c in p.cards])
+
+    def finish_result(r):  # each worker builds the files of its results (for Run.save), in parallel
+        if isinstance(r, DatasetResult):
+            r.stored(command)
+        elif isinstance(r, ScoredPart):
             r.encoded_samples  # noqa: B018 (cached)
 
     whole = [(c, None) for c in p.cards]
@@ -295,7 +297,7 @@ def evaluate(model: str, datasets: str | Iterable[str] = "all", *, command: str 
     from unibench.extract.diagnostics import run_warnings
 
     return Run(p.options.model_name, tuple(results), tuple(skipped), p.options.checkpoint_policy,
-               command or _api_command(model, [c.name for c in p.cards]), engine_stats(p.adapter, p.extractor),
+               command, engine_stats(p.adapter, p.extractor),
                tuple(run_warnings(results, p.extractor, p.lexicon)))
 
 

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import Any, Sequence
 
 from unibench.errors import UserError
 
@@ -70,22 +71,79 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write via a temporary file and rename, so a reader never sees half a file (`text` as UTF-8, or bytes as
     they are). When the write fails (disk full, no permission) the temporary file is removed and WriteFailed
     names the file and the cause."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = text.encode("utf-8") if isinstance(text, str) else text
+    write_atomic_many([(Path(path), text)])
+
+
+def write_atomic_many(files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """`write_atomic` of several files as one step: every file is written and synced to disk (the syncs side by
+    side: each waits on the disk, not on this process) before the first is renamed into place, in order. When a
+    write fails, no file is renamed and the temporary ones are removed; WriteFailed names the file."""
+    staged: list[tuple[Path, Path]] = []
+    renamed: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())  # a full disk can surface only here
-        os.replace(tmp, path)
-    except OSError as err:
+        handles = []
         try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise write_failed(path, err) from None
+            for path, text in files:
+                path = Path(path)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    fh = open(tmp, "wb")
+                except OSError as err:
+                    raise write_failed(path, err) from None
+                staged.append((tmp, path))
+                handles.append(fh)
+                try:
+                    fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+                    fh.flush()
+                except OSError as err:
+                    raise write_failed(path, err) from None
+            _sync_all([(fh, path) for fh, (_, path) in zip(handles, staged)])  # a full disk can surface only here
+        finally:
+            for fh in handles:
+                try:
+                    fh.close()
+                except OSError:
+                    pass
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as err:
+                raise write_failed(path, err) from None
+            renamed.append(path)
+    except BaseException:
+        for tmp, path in staged:
+            for f in (tmp, *((path,) if path in renamed else ())):  # a store without its result is half a result
+                try:
+                    f.unlink()
+                except OSError:
+                    pass
+        raise
+
+
+def _sync_all(handles: Sequence[tuple[Any, Path]]) -> None:
+    """fsync every open file, in threads when there are several (fsync waits on the disk with the GIL released,
+    and syncs issued together share the filesystem's journal commits); the first failure is raised."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def sync(fh, path) -> None:
+        try:
+            os.fsync(fh.fileno())
+        except OSError as err:
+            errors.append(write_failed(path, err))
+
+    if len(handles) == 1:
+        sync(*handles[0])
+    else:
+        threads = [threading.Thread(target=sync, args=h) for h in handles]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
 
 
 @contextlib.contextmanager

@@ -71,6 +71,18 @@ class DatasetResult:
 
         return None if self.samples is None else encode_samples(self.samples).encode("utf-8")
 
+    def stored(self, command: str) -> list[tuple[str, bytes]]:
+        """The files of this result as `Run.save` writes them (names relative to the model's folder, bytes),
+        built once per command (a forked worker builds its own, in parallel)."""
+        cache = self.__dict__.setdefault("_stored", {})
+        if command not in cache:
+            from unibench.store import result_document, result_path, stored_texts
+
+            path = result_path("", "", self.name, self.corpus.partial)
+            cache[command] = [(p.name, text) for p, text in stored_texts(
+                path, result_document(self, command), self.samples, self.encoded_samples)]
+        return cache[command]
+
     @property
     def rows(self) -> tuple[dict, ...] | None:
         """The per-sample store as rows (every checkpoint), as `unibench.store.sample_rows` reads them back."""

@@ -152,30 +152,31 @@ def iter_result_files(results_dir: str | Path) -> Iterator[Path]:
                 yield f
 
 
-def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None,
-                 encoded: bytes | None = None) -> list[Path]:
-    """Write the per-sample store, then the result that points at it (each atomically). Returns the files.
-    `encoded`: the store already encoded (DatasetResult.encoded_samples)."""
+def stored_texts(path: Path, doc: dict, samples: Sequence[SampleColumns] | None,
+                 encoded: bytes | None = None) -> list[tuple[Path, bytes]]:
+    """The files of one result as they are written: the per-sample store (when kept), then the result that points
+    at it by name, row count and sha256. `encoded`: the store already encoded (DatasetResult.encoded_samples)."""
     from hashlib import sha256
 
-    from unibench.paths import write_atomic
-
-    written = []
+    out = []
     if samples is not None:
         text = encoded if encoded is not None else encode_samples(samples).encode("utf-8")  # hashed and written as is
         spath = samples_path(path)
         doc = dict(doc, samples={"file": spath.name, "format": COLUMNS_FORMAT, "rows": sum(b.n for b in samples),
                                  "sha256": sha256(text).hexdigest()})
-        write_atomic(spath, text)
-        written.append(spath)
-    try:
-        write_atomic(path, json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n")
-    except BaseException:
-        for f in written:  # a store without its result is half a result: take it back
-            f.unlink(missing_ok=True)
-        raise
-    written.append(path)
-    return written
+        out.append((spath, text))
+    out.append((path, (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")))
+    return out
+
+
+def write_result(path: Path, doc: dict, samples: Sequence[SampleColumns] | None,
+                 encoded: bytes | None = None) -> list[Path]:
+    """Write the per-sample store, then the result that points at it (as one atomic step). Returns the files."""
+    from unibench.paths import write_atomic_many
+
+    files = stored_texts(path, doc, samples, encoded)
+    write_atomic_many(files)
+    return [f for f, _ in files]
 
 
 def plain(value: Any) -> Any:
