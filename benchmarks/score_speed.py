@@ -19,7 +19,8 @@ removed from the environment, so each caches its bytecode as an installed tool d
    Targets < 5 s and < 500 MB. (No peer: upstream's runner does not score this layout.)
 4. What `--jobs` buys on this machine (part 2's run, upstream lexicon), alternating: `--jobs 1`; the default
    (every core); and two `--jobs 1` processes started together, whose wall time against one alone says how much
-   the machine slows each process down when both cores are busy (no target: it explains part 2's figure).
+   the machine slows each process down when both cores are busy (no target: it explains part 2's figure). Then
+   the largest corpus alone (MELD), `--jobs 1` vs the default, which splits its checkpoints between the cores.
 
 Usage: python benchmarks/score_speed.py [--reference ../shared/reference] [--rounds 5] [--cold-rounds 2]
        [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3,4]
@@ -230,6 +231,10 @@ def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int)
     serial = cmd + ["--jobs", "1"]
     twin = unibench(reference, datasets, tmp / "r6", lex) + ["--jobs", "1"]
     variants = {"--jobs 1": (serial,), "default (every core)": (cmd,), "two --jobs 1 at once": (serial, twin)}
+    largest = "meld" if "meld" in datasets else datasets[0]
+    alone = unibench(reference, [largest], tmp / "r7", lex)
+    variants.update({f"{largest} alone, --jobs 1": (alone + ["--jobs", "1"],),
+                     f"{largest} alone, default (split by checkpoint)": (alone,)})
     out: dict[str, list[Sample]] = {k: [] for k in variants}
     for r in range(n):
         for name in (list(variants) if r % 2 == 0 else list(variants)[::-1]):
@@ -238,9 +243,10 @@ def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int)
     for name, got in out.items():
         faults = statistics.median(g[3] for g in got)
         print(line(name, got) + f"  minor faults {faults:,.0f}")
-    (t1, _), (td, _), (t2, _) = (summary(x) for x in out.values())
+    (t1, _), (td, _), (t2, _), (a1, _), (ad, _) = (summary(x) for x in out.values())
     print(f"  default vs --jobs 1: {t1 / td:.2f}x faster; two processes at once take {t2 / t1:.2f}x as long as one "
-          f"alone (2.00x: no second core; 1.00x: a free one)")
+          f"alone (2.00x: no second core; 1.00x: a free one); {largest} alone: the default is {a1 / ad:.2f}x "
+          f"faster than --jobs 1")
 
 
 def main() -> None:

@@ -67,9 +67,7 @@ class DatasetResult:
     @functools.cached_property
     def encoded_samples(self) -> bytes | None:
         """The per-sample store as written and hashed, encoded once (a forked worker encodes its own)."""
-        from unibench.store import encode_samples
-
-        return None if self.samples is None else encode_samples(self.samples).encode("utf-8")
+        return _encoded(self.samples)
 
     def stored(self, command: str) -> list[tuple[str, bytes]]:
         """The files of this result as `Run.save` writes them (names relative to the model's folder, bytes),
@@ -87,6 +85,12 @@ class DatasetResult:
     def rows(self) -> tuple[dict, ...] | None:
         """The per-sample store as rows (every checkpoint), as `unibench.store.sample_rows` reads them back."""
         return None if self.samples is None else tuple(r for b in self.samples for r in b.rows())
+
+
+def _encoded(samples) -> bytes | None:
+    from unibench.store import encode_samples
+
+    return None if samples is None else encode_samples(samples).encode("utf-8")
 
 
 def check_ids(where: str, gold_ids: list[str] | AbstractSet[str], got_ids, allow_extra: bool = False) -> int:
@@ -280,9 +284,7 @@ class ScoredPart:
     @functools.cached_property
     def encoded_samples(self) -> bytes | None:
         """The blocks as the per-sample store holds them (a split dataset's store is its parts' bytes, in order)."""
-        from unibench.store import encode_samples
-
-        return None if self.samples is None else encode_samples(self.samples).encode("utf-8")
+        return _encoded(self.samples)
 
 
 def score_checkpoints(card, corpus: Corpus, collected: list[Collected], adapter, extractor, lexicon,
