@@ -21,9 +21,11 @@ removed from the environment, so each caches its bytecode as an installed tool d
    (every core); and two `--jobs 1` processes started together, whose wall time against one alone says how much
    the machine slows each process down when both cores are busy (no target: it explains part 2's figure). Then
    the largest corpus alone (MELD), `--jobs 1` vs the default, which splits its checkpoints between the cores.
+5. With `--baseline DIR` (another checkout, e.g. `git worktree add DIR <commit>`): part 2's run and the largest
+   corpus alone, this tree vs that checkout, alternating (what a change bought, measured side by side).
 
 Usage: python benchmarks/score_speed.py [--reference ../shared/reference] [--rounds 5] [--cold-rounds 2]
-       [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3,4]
+       [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3,4] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def together(cmds: list[list[str]], env: dict | None = None, cwd: Path | None = 
             sum(u.ru_utime + u.ru_stime for u in usage), sum(u.ru_minflt for u in usage))
 
 
-def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> dict[str, list[Sample]]:
+def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None, cwd: Path | None = None
+           ) -> dict[str, list[Sample]]:
     """Run each command once per round, in alternating order (A B, B A, ...), `before(name)` ahead of each."""
     out: dict[str, list[Sample]] = {k: [] for k in commands}
     names = list(commands)
@@ -81,7 +84,7 @@ def rounds(commands: dict[str, tuple[list[str], dict]], n: int, before=None) -> 
             if before:
                 before(name)
             cmd, env = commands[name]
-            out[name].append(measure(cmd, env=env))
+            out[name].append(measure(cmd, env=env, cwd=cwd))
     return out
 
 
@@ -249,6 +252,27 @@ def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int)
           f"faster than --jobs 1")
 
 
+def versus_baseline(reference: Path, datasets: list[str], tmp: Path, n: int, baseline: Path) -> None:
+    """This tree against another checkout of unibench (e.g. `git worktree add DIR <commit>`), alternating: part 2's
+    run and the largest corpus alone. Each side reads its own code (PYTHONPATH, from a neutral working folder:
+    `python -m` puts the working folder first on sys.path) with its own warm cache folder."""
+    lex = f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}"
+    largest = "meld" if "meld" in datasets else datasets[0]
+    commands = {}
+    for side, root in (("this tree", REPO), (f"baseline {baseline.name}", baseline)):
+        env = {**env_with(tmp / f"base-cache-{len(commands)}"), "PYTHONPATH": str(root)}
+        for what, names in (("4 x 7", datasets), (f"{largest} alone", [largest])):
+            cmd = unibench(reference, names, tmp / f"r8-{len(commands)}", lex)
+            measure(cmd, env=env, cwd=tmp)  # lexicon tables cached, bytecode compiled
+            commands[f"{side}, {what}"] = (cmd, env)
+    got = rounds(commands, n, cwd=tmp)
+    print(f"5. this tree vs the checkout at {baseline}: part 2's run and {largest} alone, upstream lexicon")
+    for name, samples in got.items():
+        print(line(name, samples))
+    t = [summary(s)[0] for s in got.values()]
+    print(f"  the baseline's median / this tree's: 4 x 7 {t[2] / t[0]:.2f}x, {largest} alone {t[3] / t[1]:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reference", default=str(REPO.parent / "shared" / "reference"))
@@ -258,6 +282,8 @@ def main() -> None:
                     help="the upstream runner built by ../shared/upstream/setup.sh (built there when missing)")
     ap.add_argument("--only", default="1,2,3,4", help="which parts to run (comma-separated)")
     ap.add_argument("--samples", type=int, default=132_000)
+    ap.add_argument("--baseline", default=None, metavar="DIR",
+                    help="part 5: another checkout of unibench to run against this tree (e.g. a git worktree)")
     args = ap.parse_args()
     reference = Path(args.reference)
     only = {p.strip() for p in args.only.split(",")}
@@ -275,6 +301,8 @@ def main() -> None:
             jobs_and_contention(reference, datasets, Path(tmp), args.rounds)  # process, whose children it forks
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
+        if args.baseline:
+            versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve())
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
