@@ -33,7 +33,7 @@ STAGES = {  # label: (module, attribute)
     "diagnostics": ("unibench.runner", "diagnostics"),
     "encode per-sample store": ("unibench.store", "encode_samples"),
     "json.dumps": ("json", "dumps"),
-    "write files": ("unibench.paths", "write_atomic"),
+    "write files": ("unibench.paths", "write_atomic_many"),
 }
 
 

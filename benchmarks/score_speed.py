@@ -299,10 +299,10 @@ def main() -> None:
             versus_upstream(reference, datasets, Path(tmp), args.rounds, Path(args.upstream))
         if "4" in only:  # before part 3: Linux carries a process's peak RSS across exec, and part 3 grows this
             jobs_and_contention(reference, datasets, Path(tmp), args.rounds)  # process, whose children it forks
+        if args.baseline:  # before part 3 too (peak RSS)
+            versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve())
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
-        if args.baseline:
-            versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve())
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 
