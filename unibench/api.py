@@ -330,7 +330,8 @@ def _work_plan(p: Prepared, jobs: int) -> tuple[list[tuple[Any, list | None]], l
 
 def _joined(p: Prepared, units: list, got: list, corpus_of) -> list[Any]:
     """One result per dataset, in the run's order, from the workers' units: a split dataset's parts are
-    assembled here (in checkpoint order, as `plan` deals contiguous runs); a part that failed skips its dataset."""
+    assembled here, in the order of `units`, which is checkpoint order (`plan` hands the workers contiguous runs
+    in worker order, and `_work_plan` lists the units worker by worker); a part that failed skips its dataset."""
     from unibench.runner import assemble, limited
 
     out = []
@@ -343,10 +344,8 @@ def _joined(p: Prepared, units: list, got: list, corpus_of) -> list[Any]:
         if skipped:
             out.append(skipped[0])
             continue
-        order = [ck.name for ck in p.adapter.checkpoints(card)]
-        parts = [r for _, r in sorted(mine, key=lambda m: order.index(m[0][0].name))]
-        out.append(assemble(card, limited(corpus_of(card), p.options), parts, p.adapter, p.extractor, p.lexicon,
-                            p.options))
+        out.append(assemble(card, limited(corpus_of(card), p.options), [r for _, r in mine], p.adapter,
+                            p.extractor, p.lexicon, p.options))
     return out
 
 

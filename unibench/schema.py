@@ -125,7 +125,7 @@ class Extraction:
 
     def __init__(self, labels: str, sentiment: str | None = None, error: str | None = None) -> None:
         # written here, not generated (init=False): a frozen dataclass's __init__ sets each field through
-        # object.__setattr__, and readers build one Extraction per sample and checkpoint (3x faster; tested equal)
+        # object.__setattr__, and readers build one Extraction per sample and checkpoint (tested equal)
         d = self.__dict__
         d["labels"], d["sentiment"], d["error"] = labels, sentiment, error
 
