@@ -310,3 +310,29 @@ assert forks == [2, 2] and warm_two == warm_one  # (a warm run records embedding
 print("ok")
 """)
     assert got.strip() == "ok"
+
+
+def test_the_parts_of_a_split_dataset_derive_what_depends_on_the_gold_once_per_process(world, monkeypatch):
+    """Each part of a split dataset scores its checkpoints against the same corpus: the gold's encoder segments
+    (memoised per gold object, `ClusterEncoder.per_gold`) are made once, not once per part."""
+    from unibench import api
+    from unibench.datasets import load_corpus
+    from unibench.lexicon.encode import ClusterEncoder
+    from unibench.runner import evaluate_part
+
+    data, out, lex, _ = world
+    made: list[str] = []
+    real = ClusterEncoder.per_gold
+
+    def counting(self, gold, key, make):
+        return real(self, gold, key, lambda: made.append(key) or make())
+
+    monkeypatch.setattr(ClusterEncoder, "per_gold", counting)
+    p = api.prepare(f"affectgpt-npz:{out}", "mer2023", data_root=str(data), lexicon=str(lex), checkpoint="all")
+    card = p.cards[0]
+    corpus = load_corpus(card, p.root, allow_partial=False, subtitles=False)
+    checkpoints = p.adapter.checkpoints(card)
+    assert len(checkpoints) == 2
+    for ck in checkpoints:  # two parts, one checkpoint each
+        evaluate_part(card, corpus, p.adapter, p.extractor, p.lexicon, p.options, [ck])
+    assert made and sorted(made) == sorted(set(made)), made  # each gold-derived table made once

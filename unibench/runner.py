@@ -292,7 +292,7 @@ def score_checkpoints(card, corpus: Corpus, collected: list[Collected], adapter,
     """Score each checkpoint and build its per-sample block. Under `--checkpoint all` every checkpoint is kept
     whatever the others scored, so its interval is computed here too (the draws depend only on the corpus and the
     seed, so a share of a split dataset gets the intervals the whole would)."""
-    gold, ids = list(corpus.gold), corpus.ids
+    gold, ids = corpus.gold, corpus.ids  # one object for every part: what derives from the gold is memoised
     id_set = set(ids)
     scores: list[Score] = []
     scored, inputs = {}, []

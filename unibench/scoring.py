@@ -11,6 +11,7 @@ macro F1 (`secondary.macro_f1`) and, like sentiment sets, a `confusion` table (u
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def _mean(values) -> float | None:
     return fmean(vals) if vals else None
 
 
-def gold_words(samples: list[GoldLabel]):
+def gold_words(samples: Sequence[GoldLabel]):
     """Each sample's gold as normalised words, lazily: the open-vocabulary words split at loading (only
     lower().strip() here), a basic label through the scorer's normalisation (memoised: a corpus has a handful)."""
     memo: dict[str, list[str]] = {}
@@ -60,7 +61,7 @@ def gold_words(samples: list[GoldLabel]):
             yield [w.lower().strip() for w in g]
 
 
-def gold_segments(enc, samples: list[GoldLabel]):
+def gold_segments(enc, samples: Sequence[GoldLabel]):
     """The encoder segments of every sample's gold: basic labels as label strings (memoised), open-vocabulary
     gold as the words split at loading."""
     def make():
@@ -71,7 +72,7 @@ def gold_segments(enc, samples: list[GoldLabel]):
     return enc.per_gold(samples, "segments", make)
 
 
-def pred_labels(samples: list[GoldLabel], ext: dict[str, Extraction]) -> list[str]:
+def pred_labels(samples: Sequence[GoldLabel], ext: dict[str, Extraction]) -> list[str]:
     return [ext[s.id].labels for s in samples]
 
 
@@ -81,13 +82,13 @@ def pred_segments(enc, labels: list[str]):
     return enc.label_segments(labels)
 
 
-def _gold_strings(enc, samples: list[GoldLabel]) -> list[str]:
+def _gold_strings(enc, samples: Sequence[GoldLabel]) -> list[str]:
     # open-vocabulary gold is stored upstream as a comma-joined string; a basic label is its own string
     return enc.per_gold(samples, "strings", lambda: [s.gold if isinstance(s.gold, str) else ", ".join(s.gold)
                                                     for s in samples])
 
 
-def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, Extraction]]) -> None:
+def prepare(lexicon, task: str, samples: Sequence[GoldLabel], exts: list[dict[str, Extraction]]) -> None:
     """Hand a lexicon that batches its lookups (`prepare` overridden: the native lexicon's embeddings) every word
     of these checkpoints at once, before any of them is scored; other lexicons skip the extra split."""
     from unibench.lexicon.base import Lexicon
@@ -101,7 +102,7 @@ def prepare(lexicon, task: str, samples: list[GoldLabel], exts: list[dict[str, E
     enc.prepare()
 
 
-def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_discrete(samples: Sequence[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
     pred = pred_labels(samples, ext)
     segments = gold_segments(enc, samples), pred_segments(enc, pred)
@@ -118,7 +119,7 @@ def score_discrete(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon
     return Scored(score, {"hit": hits}, _counts(segments[1]))
 
 
-def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_open_vocab(samples: Sequence[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     enc = lexicon.encoder()
     gold, pred = gold_segments(enc, samples), pred_segments(enc, pred_labels(samples, ext))  # once, both levels
     levels, arrays = {}, {}
@@ -144,7 +145,7 @@ def score_open_vocab(samples: list[GoldLabel], ext: dict[str, Extraction], lexic
     return Scored(score, arrays, _counts(pred))
 
 
-def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexicon=None) -> Scored:
+def score_sentiment(samples: Sequence[GoldLabel], ext: dict[str, Extraction], lexicon=None) -> Scored:
     words = [ext[s.id].sentiment or "" for s in samples]
     pol = np.array([polarity(w) for w in words], dtype=np.int8)
     m = binary_sentiment([s.gold for s in samples], pol)
@@ -159,11 +160,11 @@ def score_sentiment(samples: list[GoldLabel], ext: dict[str, Extraction], lexico
 SCORERS = {"discrete": score_discrete, "sentiment": score_sentiment, "open_vocab": score_open_vocab}
 
 
-def score_task(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
+def score_task(task: str, samples: Sequence[GoldLabel], ext: dict[str, Extraction], lexicon) -> Scored:
     return SCORERS[task](samples, ext, lexicon)
 
 
-def columns(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> dict:
+def columns(task: str, samples: Sequence[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> dict:
     """Per-sample columns (unibench.store.SampleColumns): id, gold, the extracted labels (and sentiment word), and
     what each sample contributed to each wheel (None: not scored on that wheel), built from the scorer's arrays in
     whole lists, not sample by sample."""
@@ -193,7 +194,7 @@ def columns(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], sco
     return cols
 
 
-def records(task: str, samples: list[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
+def records(task: str, samples: Sequence[GoldLabel], ext: dict[str, Extraction], scored: Scored, wheels) -> list[dict]:
     """The same as rows: one dict per sample (id, gold, pred, hit / pr / polarity, ...)."""
     from unibench.store import SampleColumns
 
