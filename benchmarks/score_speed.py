@@ -21,8 +21,9 @@ removed from the environment, so each caches its bytecode as an installed tool d
    (every core); and two `--jobs 1` processes started together, whose wall time against one alone says how much
    the machine slows each process down when both cores are busy (no target: it explains part 2's figure). Then
    the largest corpus alone (MELD), `--jobs 1` vs the default, which splits its checkpoints between the cores.
-5. With `--baseline DIR` (another checkout, e.g. `git worktree add DIR <commit>`): part 2's run and the largest
-   corpus alone, this tree vs that checkout, alternating (what a change bought, measured side by side).
+5. With `--baseline DIR` (another checkout, e.g. `git worktree add DIR <commit>`): part 2's run, the largest
+   corpus alone and part 3's synthetic set, this tree vs that checkout, alternating (what a change bought,
+   measured side by side).
 
 Usage: python benchmarks/score_speed.py [--reference ../shared/reference] [--rounds 5] [--cold-rounds 2]
        [--upstream DIR (built with setup.sh when missing)] [--only 1,2,3,4] [--baseline DIR]
@@ -208,13 +209,26 @@ def synthetic_layout(reference: Path, root: Path, n: int) -> tuple[Path, Path]:
     return data, root / "out"
 
 
+def synthetic_elsewhere(reference: Path, root: Path, n: int) -> tuple[Path, Path]:
+    """synthetic_layout written by a child process: writing it grows a process, and the commands this one starts
+    afterwards would report its peak RSS as theirs (Linux carries it across exec)."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parent)!r}); from pathlib import Path; "
+            f"import score_speed; score_speed.synthetic_layout(Path({str(reference)!r}), Path({str(root)!r}), {n})")
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return root / "data", root / "out"
+
+
+def large_command(reference: Path, data: Path, out: Path, results: Path) -> list[str]:
+    return [sys.executable, "-m", "unibench", "run", "--model", f"affectgpt-npz:{out}", "--dataset", "ovmerdplus",
+            "--data-root", str(data), "--allow-partial", "--lexicon",
+            f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}", "--results-dir", str(results),
+            "--name", "out", "--format", "json"]
+
+
 def large_set(reference: Path, tmp: Path, n_rounds: int, n: int) -> None:
     data, out = synthetic_layout(reference, tmp / "synthetic", n)
     cache = tmp / "large-cache"
-    cmd = [sys.executable, "-m", "unibench", "run", "--model", f"affectgpt-npz:{out}", "--dataset", "ovmerdplus",
-           "--data-root", str(data), "--allow-partial", "--lexicon",
-           f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}", "--results-dir", str(tmp / "r5"),
-           "--name", "out", "--format", "json"]
+    cmd = large_command(reference, data, out, tmp / "r5")
     measure(cmd, env=env_with(cache))  # lexicon tables cached
     got = rounds({"unibench run, 132k samples": (cmd, env_with(cache))}, n_rounds)
     (s,) = got.values()
@@ -252,25 +266,32 @@ def jobs_and_contention(reference: Path, datasets: list[str], tmp: Path, n: int)
           f"faster than --jobs 1")
 
 
-def versus_baseline(reference: Path, datasets: list[str], tmp: Path, n: int, baseline: Path) -> None:
+def versus_baseline(reference: Path, datasets: list[str], tmp: Path, n: int, baseline: Path, samples: int) -> None:
     """This tree against another checkout of unibench (e.g. `git worktree add DIR <commit>`), alternating: part 2's
-    run and the largest corpus alone. Each side reads its own code (PYTHONPATH, from a neutral working folder:
-    `python -m` puts the working folder first on sys.path) with its own warm cache folder."""
+    run, the largest corpus alone and part 3's synthetic set. Each side reads its own code (PYTHONPATH, from a
+    neutral working folder: `python -m` puts the working folder first on sys.path) with its own warm cache
+    folder."""
     lex = f"affectgpt:{reference / 'AffectGPT' / 'emotion_wheel'}"
     largest = "meld" if "meld" in datasets else datasets[0]
+    data, out = synthetic_elsewhere(reference, tmp / "synthetic-5", samples)
+    large = f"{samples // 1000}k"
     commands = {}
     for side, root in (("this tree", REPO), (f"baseline {baseline.name}", baseline)):
         env = {**env_with(tmp / f"base-cache-{len(commands)}"), "PYTHONPATH": str(root)}
-        for what, names in (("4 x 7", datasets), (f"{largest} alone", [largest])):
-            cmd = unibench(reference, names, tmp / f"r8-{len(commands)}", lex)
+        res = tmp / f"r8-{len(commands)}"
+        for what, cmd in (("4 x 7", unibench(reference, datasets, res / "a", lex)),
+                          (f"{largest} alone", unibench(reference, [largest], res / "b", lex)),
+                          (large, large_command(reference, data, out, res / "c"))):
             measure(cmd, env=env, cwd=tmp)  # lexicon tables cached, bytecode compiled
             commands[f"{side}, {what}"] = (cmd, env)
     got = rounds(commands, n, cwd=tmp)
-    print(f"5. this tree vs the checkout at {baseline}: part 2's run and {largest} alone, upstream lexicon")
-    for name, samples in got.items():
-        print(line(name, samples))
+    print(f"5. this tree vs the checkout at {baseline}: part 2's run, {largest} alone and part 3's {large} set, "
+          "upstream lexicon")
+    for name, s in got.items():
+        print(line(name, s))
     t = [summary(s)[0] for s in got.values()]
-    print(f"  the baseline's median / this tree's: 4 x 7 {t[2] / t[0]:.2f}x, {largest} alone {t[3] / t[1]:.2f}x")
+    print(f"  the baseline's median / this tree's: 4 x 7 {t[3] / t[0]:.2f}x, {largest} alone {t[4] / t[1]:.2f}x, "
+          f"{large} {t[5] / t[2]:.2f}x")
 
 
 def main() -> None:
@@ -300,7 +321,7 @@ def main() -> None:
         if "4" in only:  # before part 3: Linux carries a process's peak RSS across exec, and part 3 grows this
             jobs_and_contention(reference, datasets, Path(tmp), args.rounds)  # process, whose children it forks
         if args.baseline:  # before part 3 too (peak RSS)
-            versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve())
+            versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve(), args.samples)
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
     print(f"load at the end {os.getloadavg()[0]:.1f}")
