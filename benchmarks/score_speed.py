@@ -226,16 +226,16 @@ def large_command(reference: Path, data: Path, out: Path, results: Path) -> list
 
 
 def large_set(reference: Path, tmp: Path, n_rounds: int, n: int) -> None:
-    data, out = synthetic_layout(reference, tmp / "synthetic", n)
+    data, out = synthetic_elsewhere(reference, tmp / "synthetic", n)
     cache = tmp / "large-cache"
     cmd = large_command(reference, data, out, tmp / "r5")
     measure(cmd, env=env_with(cache))  # lexicon tables cached
-    got = rounds({"unibench run, 132k samples": (cmd, env_with(cache))}, n_rounds)
+    got = rounds({f"unibench run, {n // 1000}k samples": (cmd, env_with(cache))}, n_rounds)
     (s,) = got.values()
     size = sum(f.stat().st_size for f in (tmp / "r5" / "out").glob("ovmerdplus.partial*")) / 1e6
     print(f"3. {n:,} synthetic open-vocabulary samples, one checkpoint: loading, scoring (levels 1 and 2), "
           f"1000-resample interval, records, writing ({size:.0f} MB result and per-sample store)")
-    print(line("unibench run, 132k samples", s))
+    print(line(f"unibench run, {n // 1000}k samples", s))
     t, m = summary(s)
     print(f"  median {t:.2f} s, peak {m:.0f} MB (targets < 5 s, < 500 MB)")
 
@@ -318,9 +318,9 @@ def main() -> None:
             default_lexicon(reference, datasets, Path(tmp), args.rounds, args.cold_rounds)
         if "2" in only:
             versus_upstream(reference, datasets, Path(tmp), args.rounds, Path(args.upstream))
-        if "4" in only:  # before part 3: Linux carries a process's peak RSS across exec, and part 3 grows this
-            jobs_and_contention(reference, datasets, Path(tmp), args.rounds)  # process, whose children it forks
-        if args.baseline:  # before part 3 too (peak RSS)
+        if "4" in only:
+            jobs_and_contention(reference, datasets, Path(tmp), args.rounds)
+        if args.baseline:
             versus_baseline(reference, datasets, Path(tmp), args.rounds, Path(args.baseline).resolve(), args.samples)
         if "3" in only:
             large_set(reference, Path(tmp), args.rounds, args.samples)
