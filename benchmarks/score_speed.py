@@ -275,13 +275,15 @@ def versus_baseline(reference: Path, datasets: list[str], tmp: Path, n: int, bas
     largest = "meld" if "meld" in datasets else datasets[0]
     data, out = synthetic_elsewhere(reference, tmp / "synthetic-5", samples)
     large = f"{samples // 1000}k"
+    workloads = ("4 x 7", f"{largest} alone", large)
+    sides = ("this tree", f"baseline {baseline.name}")
     commands = {}
-    for side, root in (("this tree", REPO), (f"baseline {baseline.name}", baseline)):
+    for side, root in zip(sides, (REPO, baseline)):
         env = {**env_with(tmp / f"base-cache-{len(commands)}"), "PYTHONPATH": str(root)}
         res = tmp / f"r8-{len(commands)}"
-        for what, cmd in (("4 x 7", unibench(reference, datasets, res / "a", lex)),
-                          (f"{largest} alone", unibench(reference, [largest], res / "b", lex)),
-                          (large, large_command(reference, data, out, res / "c"))):
+        for what, cmd in zip(workloads, (unibench(reference, datasets, res / "a", lex),
+                                         unibench(reference, [largest], res / "b", lex),
+                                         large_command(reference, data, out, res / "c"))):
             measure(cmd, env=env, cwd=tmp)  # lexicon tables cached, bytecode compiled
             commands[f"{side}, {what}"] = (cmd, env)
     got = rounds(commands, n, cwd=tmp)
@@ -289,9 +291,9 @@ def versus_baseline(reference: Path, datasets: list[str], tmp: Path, n: int, bas
           "upstream lexicon")
     for name, s in got.items():
         print(line(name, s))
-    t = [summary(s)[0] for s in got.values()]
-    print(f"  the baseline's median / this tree's: 4 x 7 {t[3] / t[0]:.2f}x, {largest} alone {t[4] / t[1]:.2f}x, "
-          f"{large} {t[5] / t[2]:.2f}x")
+    t = {name: summary(s)[0] for name, s in got.items()}
+    ratios = ", ".join(f"{what} {t[f'{sides[1]}, {what}'] / t[f'{sides[0]}, {what}']:.2f}x" for what in workloads)
+    print(f"  the baseline's median / this tree's: {ratios}")
 
 
 def main() -> None:
