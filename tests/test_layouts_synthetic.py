@@ -62,3 +62,39 @@ def test_mosei_float32_valences(tmp_path):
     save_label_npz(tmp_path / "cmumosei-process/label.npz", {"test_corpus": corpus})
     c = load_corpus(get_card("cmumosei"), tmp_path)
     assert len(c.samples) == 4659 and isinstance(c.gold[0].gold, float) and c.gold[0].gold == -3.0
+
+
+def test_samples_are_built_on_first_read_and_read_as_a_tuple(tmp_path):
+    """The loader's samples (LazySamples) equal the tuple of Samples they stand for, index and slice as it does,
+    and pickle as their columns (a forked worker sends those back), rebuilding the same Samples."""
+    import pickle
+
+    from unibench.schema import Corpus, Sample
+
+    folder = tmp_path / "ovmerdplus-process"
+    labels = [(f"sample_{i:08d}", "['happy']") for i in range(40)]
+    _write_csv(folder / "ovlabel.csv", ["name", "openset"], labels)
+    _write_csv(folder / "subtitle_eng.csv", ["name", "sentence"], [(n, f"line {n}") for n, _ in labels])
+    card = get_card("ovmerdplus")
+    c = load_corpus(card, tmp_path, subtitles=True, allow_partial=True)
+    eager = tuple(Sample(id=n, task="open_vocab", subtitle=f"line {n}",
+                         media={k: f"{folder / v}/{n}" for k, v in (card.media or {}).items()}, cluster=None)
+                  for n, _ in labels)
+    assert not any(c.samples._built)  # nothing built by loading
+    assert c.samples == eager and tuple(c.samples) == eager and len(c.samples) == 40
+    assert c.samples[-1] == eager[-1] and c.samples[3:7] == eager[3:7] and c.samples[0] is c.samples[0]
+    assert c.ids == [n for n, _ in labels]
+    again = pickle.loads(pickle.dumps(c.samples))
+    assert not any(again._built) and again == eager
+    with pytest.raises(ValueError, match="same ids in the same order"):
+        Corpus(card=card, samples=c.samples, gold=c.gold[::-1], label_path="x", label_sha256="y")
+
+
+def test_a_run_on_saved_outputs_builds_no_sample(reference):
+    """Saved-output adapters read only the ids: scoring them never builds the model side's Samples."""
+    import unibench
+
+    run = unibench.evaluate(f"affectgpt-npz:{reference / 'output'}", ["mosi"], bootstrap=0, jobs=1,
+                             data_root=reference / "dataset")
+    samples = run.results[0].corpus.samples
+    assert len(samples) == 686 and not any(samples._built)

@@ -156,7 +156,7 @@ def collect(card, corpus: Corpus, adapter, extractor, checkpoints: list, ids: li
     lack get an empty prediction (scored as wrong) and are counted in `n_missing`."""
     wanted = corpus.ids if ids is None else ids
     keep = set(wanted)
-    samples = list(corpus.samples) if ids is None else [s for s in corpus.samples if s.id in keep]
+    samples = corpus.samples if ids is None else [corpus.samples[j] for j, i in enumerate(corpus.ids) if i in keep]
     read: list[dict[str, Response] | None] = []
     for ck in checkpoints:
         outputs = None
@@ -306,7 +306,7 @@ def score_checkpoints(card, corpus: Corpus, collected: list[Collected], adapter,
                      **({"n_missing": c.n_missing} if opts.missing == "wrong" else {}))
         entry.update(adapter.describe_outputs(ck))  # e.g. the prediction kind the adapter detected
         entry["secondary"] = {**entry["secondary"], **merbench_secondary(card, gold, c.outputs)}
-        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, list(corpus.samples)), c.ext, ids,
+        entry["diagnostics"] = diagnostics(c.outputs or adapter.outputs(ck, corpus.samples), c.ext, ids,
                                           result.n_labels)
         scores.append(Score.from_dict(entry))
         scored[ck.name] = result

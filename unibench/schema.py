@@ -9,7 +9,7 @@ never see an answer. Everything here is frozen; the stored JSON forms come from 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 from unibench.identity import digest
 
@@ -52,7 +52,7 @@ class Corpus:
     """A loaded test split: the samples (model side) and their gold labels (scoring side), in one order."""
 
     card: Any  # DatasetCard
-    samples: tuple[Sample, ...]
+    samples: Sequence[Sample]  # a tuple, or the loader's LazySamples (built on first read)
     gold: tuple[GoldLabel, ...]
     label_path: str
     label_sha256: str
@@ -60,12 +60,15 @@ class Corpus:
 
     def __post_init__(self):
         # one order for both sides: a corpus cut on one side only would score the other side's samples
-        if len(self.samples) != len(self.gold) or any(s.id != g.id for s, g in zip(self.samples, self.gold)):
+        ids = getattr(self.samples, "ids", None)  # the loader's lazy samples know their ids unbuilt
+        same = (ids == self.ids if ids is not None else
+                len(self.samples) == len(self.gold) and all(s.id == g.id for s, g in zip(self.samples, self.gold)))
+        if not same:
             raise ValueError("Corpus: samples and gold must list the same ids in the same order")
 
     @property
     def ids(self) -> list[str]:
-        return [s.id for s in self.samples]
+        return [g.id for g in self.gold]  # the samples' ids, in their order (checked above)
 
 
 @dataclass(frozen=True)

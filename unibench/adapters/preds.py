@@ -327,7 +327,7 @@ class PredsAdapter(ModelAdapter):
         return "given" if structured else None
 
     def outputs(self, checkpoint: Checkpoint, samples) -> dict[str, Response]:
-        samples = list(samples or [])
+        samples = samples or ()  # a sequence; only the first sample (and, aligned by order, the ids) is read
         card = self._card
         task = samples[0].task if samples else getattr(card, "task", "discrete")
         assert checkpoint.path is not None  # checkpoints() gives each file a checkpoint
