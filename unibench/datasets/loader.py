@@ -207,8 +207,8 @@ class LazySamples(Sequence):
     def __iter__(self):
         return (self[i] for i in range(len(self.ids)))
 
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+    def __eq__(self, other) -> bool:  # as its tuple would: equal to an equal tuple, not to a list
+        return tuple(self) == (tuple(other) if isinstance(other, LazySamples) else other)
 
     def __hash__(self) -> int:
         return hash(tuple(self))
